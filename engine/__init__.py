@@ -1,0 +1,1 @@
+"""DigiTeller engine: turns a StoryRequest into a narrated, illustrated video. Never imports bot/ or storage/."""
