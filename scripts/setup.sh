@@ -49,7 +49,7 @@ if [ ! -x .venv/bin/python ]; then
   log "creating .venv with $($PY --version)"
   "$PY" -m venv .venv
 fi
-want="$(cat pyproject.toml requirements.lock 2>/dev/null | sha256sum | cut -c1-16)-dev$DEV"
+want="$( { cat pyproject.toml; cat requirements.lock 2>/dev/null || true; } | sha256sum | cut -c1-16)-dev$DEV"
 have="$(cat .venv/.digiteller-stamp 2>/dev/null || true)"
 if [ "$want" != "$have" ]; then
   log "installing Python packages (first time: several minutes, llama-cpp-python compiles)"
