@@ -1,7 +1,8 @@
-"""Placeholder entry point replaced by engine.cli once the CLI lands."""
+"""`python -m engine` — see engine.cli."""
+
 import sys
 
+from engine.cli import main
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["assets"]:
-        sys.exit(0)
-    sys.exit("engine CLI not ready yet")
+    sys.exit(main())

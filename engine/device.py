@@ -8,7 +8,7 @@ from functools import lru_cache
 
 @lru_cache(maxsize=1)
 def torch_device() -> str:
-    """"cuda" when PyTorch sees a GPU (or DIGITELLER_DEVICE says so), else "cpu"."""
+    """ "cuda" when PyTorch sees a GPU (or DIGITELLER_DEVICE says so), else "cpu"."""
     forced = os.environ.get("DIGITELLER_DEVICE")
     if forced:
         return forced

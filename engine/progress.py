@@ -28,18 +28,23 @@ ProgressCallback = Callable[[Progress], None]
 class CancelToken:
     """Set from any thread; long loops call ``check()`` and subprocesses poll ``is_set``."""
 
-    def __init__(self) -> None:
+    def __init__(self, parent: CancelToken | None = None) -> None:
         self._event = threading.Event()
+        self._parent = parent
 
     def cancel(self) -> None:
         self._event.set()
 
     @property
     def is_set(self) -> bool:
-        return self._event.is_set()
+        return self._event.is_set() or (self._parent is not None and self._parent.is_set)
+
+    def child(self) -> CancelToken:
+        """A token cancelled with this one, but cancellable on its own (to stop sibling work)."""
+        return CancelToken(self)
 
     def check(self) -> None:
-        if self._event.is_set():
+        if self.is_set:
             raise Cancelled("cancelled")
 
 

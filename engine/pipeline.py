@@ -1,0 +1,341 @@
+"""The story pipeline: text → (narration ∥ images → upscale) → music → video.
+
+A thin composition of the five blocks and the assembly. What it owns:
+
+* **the folder**: everything a story makes lives in one folder with ``story.json``; a stage that
+  finished is recorded in ``Story.done`` so a restarted job resumes where it stopped and one stage
+  can be redone without redoing the others;
+* **scheduling**: the text stage runs alone (llama.cpp collapses beside other CPU work on two
+  cores); then narration and images→upscale run side by side, because each is mostly one thread
+  (RHVoice/Piper, cairo) and together they fill two cores; music waits for the narration because
+  its length follows the narration; the video encode runs last and alone, it uses every core;
+* **progress**: one stream of ``Progress`` events with an overall fraction across all stages;
+* **failure policy**: text, narration and video are essential and fail the job with a
+  ``StageError`` naming the stage; music, images and upscale degrade (no music, a text card, an
+  unscaled frame) and say so in ``Story.notes`` — a story without music beats no story.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from engine.device import cpu_threads
+from engine.errors import Cancelled, EngineError, StageError
+from engine.progress import CancelToken, Progress, ProgressCallback, StageReporter
+from engine.story import STAGES, Story, StoryRequest
+
+log = logging.getLogger(__name__)
+
+#: Share of the whole job each stage takes on the reference machine (2 cores, embedded defaults);
+#: only used to turn per-stage fractions into one overall progress bar.
+STAGE_WEIGHTS: dict[str, float] = {
+    "text": 0.22,
+    "speech": 0.18,
+    "music": 0.08,
+    "images": 0.12,
+    "upscale": 0.05,
+    "video": 0.35,
+}
+
+#: Which stages must be redone when a stage is redone.
+DEPENDENTS: dict[str, tuple[str, ...]] = {
+    "text": ("speech", "music", "images", "upscale", "video"),
+    "speech": ("music", "video"),
+    "music": ("video",),
+    "images": ("upscale", "video"),
+    "upscale": ("video",),
+    "video": (),
+}
+
+STORY_FILE = "story.json"
+REQUEST_FILE = "request.json"
+VIDEO_FILE = "story.mp4"
+
+
+class _Overall:
+    """Combines per-stage fractions (stages may run in parallel) into one overall fraction."""
+
+    def __init__(self, callback: ProgressCallback | None, skipped: set[str]) -> None:
+        self._callback = callback
+        self._lock = threading.Lock()
+        total = sum(w for s, w in STAGE_WEIGHTS.items() if s not in skipped) or 1.0
+        self._weights = {s: (0.0 if s in skipped else w / total) for s, w in STAGE_WEIGHTS.items()}
+        self._fractions = dict.fromkeys(STAGES, 0.0)
+
+    def complete(self, stage: str) -> None:
+        with self._lock:
+            self._fractions[stage] = 1.0
+
+    def __call__(self, event: Progress) -> None:
+        with self._lock:
+            self._fractions[event.stage] = event.fraction
+            overall = sum(self._weights[s] * f for s, f in self._fractions.items())
+        if self._callback is not None:
+            try:
+                self._callback(replace(event, overall=min(1.0, overall)))
+            except Exception:  # a broken listener must never fail the job
+                log.exception("progress callback failed")
+
+
+class _Run:
+    """One execution of the pipeline over one story folder."""
+
+    def __init__(
+        self,
+        folder: Path,
+        on_progress: ProgressCallback | None,
+        cancel: CancelToken,
+        skipped: set[str],
+    ) -> None:
+        self.folder = folder
+        self.cancel = cancel
+        self.overall = _Overall(on_progress, skipped)
+        self.lock = threading.Lock()  # blocks running in parallel touch one Story: save under a lock
+        self.story: Story | None = None
+
+    def reporter(self, stage: str) -> StageReporter:
+        return StageReporter(stage, self.overall, self.cancel)
+
+    def save(self) -> None:
+        assert self.story is not None
+        with self.lock:
+            self.story.save(self.folder / STORY_FILE)
+
+    def stage(self, stage: str, work: Callable[[StageReporter], None], essential: bool = True) -> None:
+        """Run one stage unless it is already done; time it, record it, map errors to the stage."""
+        story = self.story
+        if story is not None and stage in story.done:
+            self.overall.complete(stage)
+            return
+        self.cancel.check()
+        report = self.reporter(stage)
+        report(0.0, "starting")
+        started = time.perf_counter()
+        try:
+            work(report)
+        except (Cancelled, StageError):
+            raise
+        except EngineError as exc:
+            raise StageError(stage, str(exc), _HINTS.get(stage, "")) from exc
+        except Exception as exc:
+            if not essential:
+                log.warning("%s failed, continuing without it: %s", stage, exc)
+                self._note(f"{stage} failed and was left out: {exc}")
+            else:
+                log.exception("stage %s failed", stage)
+                raise StageError(stage, f"{type(exc).__name__}: {exc}", _HINTS.get(stage, "")) from exc
+        elapsed = time.perf_counter() - started
+        assert self.story is not None
+        with self.lock:
+            self.story.timings[stage] = round(elapsed, 3)
+            if stage not in self.story.done:
+                self.story.done.append(stage)
+        self.save()
+        self.overall.complete(stage)
+        report(1.0, "done")
+
+    def _note(self, text: str) -> None:
+        if self.story is not None:
+            with self.lock:
+                self.story.notes.append(text)
+
+
+_HINTS = {
+    "text": "Try a shorter or clearer prompt; `python -m engine doctor` shows whether the language model is ready.",
+    "speech": "Try another voice (`python -m engine voices`).",
+    "video": "Check `python -m engine doctor` for ffmpeg and fonts; the story folder keeps every file.",
+}
+
+
+def _block(name: str):
+    """Import a block package lazily; None when it is not part of this build."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"engine.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(f"engine.{name}"):
+            return None
+        raise
+
+
+def _stage_text(run: _Run, request: StoryRequest) -> None:
+    def work(report: StageReporter) -> None:
+        text = _block("text")
+        if text is None:
+            raise StageError("text", "the text block is missing from this build")
+        story = text.write_story(request, report)
+        story.seed = request.seed
+        story.aspect = request.aspect
+        run.story = story
+
+    run.stage("text", work)
+
+
+def _stage_speech(run: _Run, voice: str | None) -> None:
+    def work(report: StageReporter) -> None:
+        speech = _block("speech")
+        if speech is None:
+            raise StageError("speech", "the narration block is missing from this build")
+        assert run.story is not None
+        speech.narrate(run.story, run.folder, report, voice=voice)
+        _block("timeline").layout(run.story, run.folder)
+
+    run.stage("speech", work)
+
+
+def _stage_music(run: _Run) -> None:
+    def work(report: StageReporter) -> None:
+        assert run.story is not None
+        music = _block("music")
+        if music is None or not hasattr(music, "score"):
+            run.story.backends["music"] = "none (music block not in this build)"
+            run._note("No music: the music block is not part of this build.")
+            return
+        duration = max((s.end for s in run.story.scenes), default=0.0) + 2.0
+        music.score(run.story, run.folder, duration, report)
+
+    run.stage("music", work, essential=False)
+
+
+def _stage_images(run: _Run, request: StoryRequest) -> None:
+    def work(report: StageReporter) -> None:
+        assert run.story is not None
+        images = _block("images")
+        if images is None or not hasattr(images, "illustrate"):
+            _draw_cards(run.story, run.folder, request.size, report)
+            return
+        try:
+            images.illustrate(run.story, run.folder, request.size, report, backend=request.image_backend)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a story with text cards beats no story: fall back, and say so
+            log.exception("images failed; drawing text cards")
+            run._note(f"images failed ({exc}); scenes show text cards instead")
+            _draw_cards(run.story, run.folder, request.size, report)
+
+    run.stage("images", work)
+
+
+def _draw_cards(story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
+    draw_card = _block("images.card").draw_card
+
+    out_dir = folder / "images"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for i, scene in enumerate(story.scenes):
+        path = out_dir / f"scene_{scene.index:02d}.png"
+        draw_card(scene, story, size, path)
+        scene.image = str(path.relative_to(folder))
+        report((i + 1) / len(story.scenes), f"scene {i + 1}/{len(story.scenes)}")
+    story.backends["images"] = "card (text on a painted background; no image generator in this build)"
+
+
+def _stage_upscale(run: _Run, request: StoryRequest) -> None:
+    def work(report: StageReporter) -> None:
+        assert run.story is not None
+        upscale = _block("upscale")
+        if upscale is None or not hasattr(upscale, "fit_frames"):
+            for scene in run.story.scenes:
+                scene.frame = scene.image
+            run.story.backends["upscale"] = "none (upscale block not in this build)"
+            return
+        upscale.fit_frames(run.story, run.folder, request.size, report)
+
+    run.stage("upscale", work, essential=False)
+    assert run.story is not None
+    for scene in run.story.scenes:  # a failed upscale still leaves a usable frame
+        scene.frame = scene.frame or scene.image
+
+
+def _stage_video(run: _Run) -> None:
+    def work(report: StageReporter) -> None:
+        assert run.story is not None
+        info = _block("video").assemble(run.story, run.folder, run.folder / VIDEO_FILE, report)
+        run.story.video = info
+
+    run.stage("video", work)
+
+
+def _save_request(folder: Path, request: StoryRequest) -> None:
+    (folder / REQUEST_FILE).write_text(json.dumps(asdict(request), ensure_ascii=False, indent=2), "utf-8")
+
+
+def load_request(folder: Path) -> StoryRequest:
+    """The request a story folder was made from (to resume it exactly)."""
+    return StoryRequest(**json.loads((folder / REQUEST_FILE).read_text("utf-8")))
+
+
+def run_story(
+    request: StoryRequest,
+    folder: Path,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    redo: tuple[str, ...] = (),
+) -> Story:
+    """Make (or finish) the story in ``folder``; return it with ``video`` filled in.
+
+    Synchronous and CPU-heavy: callers on an event loop run it in a worker thread. Calling it
+    again on the same folder resumes after the last finished stage; ``redo`` names stages to do
+    again (their dependents are redone too).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    cancel = (cancel or CancelToken()).child()  # cancelled by the caller, or by us to stop a sibling stage
+    skipped = set() if request.music else {"music"}
+    run = _Run(folder, on_progress, cancel, skipped)
+    story_path = folder / STORY_FILE
+    if not (folder / REQUEST_FILE).exists():
+        _save_request(folder, request)
+    if story_path.exists():
+        run.story = Story.load(story_path)
+        _forget(run.story, redo)
+
+    _stage_text(run, request)
+    assert run.story is not None
+    with ThreadPoolExecutor(max_workers=min(2, cpu_threads()), thread_name_prefix="stage") as pool:
+        narration: Future[None] = pool.submit(_stage_speech, run, request.voice)
+        pictures: Future[None] = pool.submit(
+            lambda: (_stage_images(run, request), _stage_upscale(run, request))
+        )
+        try:
+            narration.result()
+            if request.music:
+                _stage_music(run)
+            else:
+                run.story.backends["music"] = "off (requested without music)"
+            pictures.result()
+        except BaseException:
+            cancel.cancel()  # stop the sibling stage promptly, then re-raise the first error
+            raise
+    _stage_video(run)
+    return run.story
+
+
+def _forget(story: Story, redo: tuple[str, ...]) -> None:
+    for stage in redo:
+        if stage not in STAGES:
+            raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(STAGES)}")
+        for s in (stage, *DEPENDENTS[stage]):
+            if s in story.done:
+                story.done.remove(s)
+
+
+def revoice(
+    folder: Path,
+    voice: str,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> Story:
+    """Re-narrate an existing story with another voice: same text and pictures, new audio and video."""
+    story = Story.load(folder / STORY_FILE)
+    request = replace(load_request(folder), voice=voice)
+    _save_request(folder, request)
+    story.voice = voice
+    story.save(folder / STORY_FILE)
+    return run_story(request, folder, on_progress, cancel, redo=("speech",))
