@@ -80,6 +80,8 @@ def sentence_problem(
         return "too long"
     if text.rstrip("»\"')”")[-1:] not in ".!?…":
         return "unfinished"
+    if not (text[:1].isupper() or text[:1] in "«\"'“—-"):
+        return "does not start like a sentence"
     if _NEW_TALE.search(text):
         return "starts another tale"
     if _DIGITS.search(text):
@@ -94,8 +96,11 @@ def sentence_problem(
 
     if unknown_ratio(text, ctx.lang) > MAX_UNKNOWN:
         return "made-up words"
+    mine = set(words(text))
     for earlier in ctx.sentences:
-        if word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
+        theirs = set(words(earlier))
+        contained = len(theirs) >= 4 and len(theirs & mine) >= 0.8 * len(theirs)
+        if contained or word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
             return "repeats an earlier sentence"
     if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):
         return "loses the hero"

@@ -35,7 +35,7 @@ from engine.text.genres import HEADERS, BeatSpec, beat_specs, choose_genre
 from engine.text.judge import StoryContext, sentence_problem
 from engine.text.language import detect_language, is_native
 from engine.text.moods import story_mood
-from engine.text.morph import ru_inflect, tokens
+from engine.text.morph import en_is_known, ru_inflect, ru_parse, tokens
 from engine.text.premise import Hero, Premise, read_premise
 from engine.text.prompt import validate_prompt
 from engine.text.scenes import group_sentences, scenes_from_groups
@@ -157,6 +157,11 @@ class StoryWriter:
                 stop=("\n",),
             )
             beat.attempts += 1
+            if prefix and ignores_cue(raw, self.ctx):
+                beat.rejected.append((raw.strip(), "ignores the cue"))
+                self.log.append(f"beat {index} {beat.spec.kind}: rejected (ignores the cue): {raw.strip()}")
+                cue_i += 1
+                continue
             glue = "" if not prefix or prefix.endswith(" ") or raw.startswith((" ", ",", ".")) else " "
             text = drop_unfinished_tail(clean_generation(prefix + glue + raw if prefix else raw))
             accepted_any = False
@@ -203,6 +208,21 @@ class StoryWriter:
                 groups.append(list(beat.sentences))
                 moods.append(beat.spec.mood)
         return groups, moods
+
+
+def ignores_cue(raw: str, ctx: StoryContext) -> bool:
+    """True when the model did not continue the cue's sentence but began a new one (a capital letter
+    that is not a name): the cue would be left hanging ("…дракон любил Жил-был…")."""
+    first = raw.lstrip()
+    if not first[:1].isupper():
+        return False
+    word = first.split(maxsplit=1)[0].strip(",.;:!?»\"'")
+    if word.lower() in ctx.known_names or word.lower() == ctx.hero.lemma or word == "I":
+        return False
+    if ctx.lang == "ru":
+        grams = set(ru_parse(word).tag.grammemes)
+        return not grams & {"Name", "Surn", "Patr", "Geox", "Orgn"}
+    return en_is_known(word)
 
 
 def resolve_language(request: StoryRequest, prompt: str, notes: list[str]) -> str:
