@@ -46,6 +46,7 @@ def scene_from_text(
         text=text,
         image_prompt=image_prompt(keywords),
         keywords=[k.lemma for k in keywords],
+        keywords_en=[k.lemma for k in keywords] if lang == "en" else [],  # English lemmas already
         mood=scene_mood(lemmas, lang, default_mood),
     )
 

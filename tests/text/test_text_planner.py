@@ -187,11 +187,8 @@ def test_a_prompt_in_another_language_gets_the_nearest_language_and_a_note(scrip
 
 def test_scene_count_follows_the_request(scripted):
     i = iter(range(1000))
-    fake = scripted(
-        lambda prompt: (
-            f" пошёл к реке номер и увидел там {['лодку', 'рыбу', 'утку', 'цаплю', 'мост', 'камыш'][next(i) % 6]}."
-        )
-    )
+    things = ["лодку", "рыбу", "утку", "цаплю", "мост", "камыш"]
+    fake = scripted(lambda prompt: f" пошёл к реке номер и увидел там {things[next(i) % 6]}.")
     story = write_story(StoryRequest("Жил-был кот Васька.", scenes=6), null_reporter(), backend=fake)
     assert len(story.scenes) == 6
     assert story.text.startswith("Жил-был кот Васька.")
