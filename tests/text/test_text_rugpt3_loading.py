@@ -14,9 +14,11 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("torch")
 
-from engine.errors import BackendUnavailable  # noqa: E402
-from engine.text.backends import get_backend  # noqa: E402
-from engine.text.backends import rugpt3  # noqa: E402
+from engine.errors import BackendUnavailable
+from engine.text.backends import (
+    get_backend,
+    rugpt3,
+)
 
 TEXTS = [
     "Жил-был дракон, который боялся темноты.",
