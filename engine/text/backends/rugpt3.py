@@ -1,0 +1,140 @@
+"""ruGPT-3 (the seed's text model) or any Hugging Face causal LM, through transformers.
+
+Names like ``ai-forever/rugpt3small_based_on_gpt2`` (also medium/large) or a local folder saved
+with ``save_pretrained``. Weights come from the model cache under engine.paths.models_dir(); they
+are downloaded into it only where the network allows (not with HF_HUB_OFFLINE=1 or
+DIGITELLER_OFFLINE=1). Anything missing becomes BackendUnavailable with the reason, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from engine import paths
+from engine.errors import BackendUnavailable
+from engine.text.backends.base import cut_at_stop
+
+DEFAULT_MODEL = "ai-forever/rugpt3small_based_on_gpt2"
+ALIASES = {
+    "rugpt3": DEFAULT_MODEL,
+    "rugpt3small": DEFAULT_MODEL,
+    "rugpt3medium": "ai-forever/rugpt3medium_based_on_gpt2",
+    "rugpt3large": "ai-forever/rugpt3large_based_on_gpt2",
+}
+
+
+def hf_cache_dir() -> Path:
+    path = paths.models_dir() / "huggingface"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def downloads_allowed() -> bool:
+    off = {"1", "true", "yes", "on"}
+    return not (
+        os.environ.get("HF_HUB_OFFLINE", "").lower() in off
+        or os.environ.get("DIGITELLER_OFFLINE", "").lower() in off
+    )
+
+
+def resolve_model(spec: str | None) -> str:
+    """ "rugpt3" / "rugpt3medium" / "rugpt3:NAME_OR_PATH" / a name or path → the name or path to load."""
+    if not spec:
+        return DEFAULT_MODEL
+    if spec.startswith("rugpt3:"):
+        spec = spec.split(":", 1)[1]
+    return ALIASES.get(spec, spec)
+
+
+def is_cached(name_or_path: str) -> bool:
+    """True when the weights are on disk (a local folder, or the hub name in our model cache)."""
+    local = Path(name_or_path).expanduser()
+    if local.is_dir():
+        return (local / "config.json").is_file()
+    repo_dir = hf_cache_dir() / ("models--" + name_or_path.replace("/", "--"))
+    return any(repo_dir.glob("snapshots/*/config.json"))
+
+
+@lru_cache(maxsize=2)
+def load_causal_lm(name_or_path: str, device: str):
+    """(tokenizer, model) from a local folder or the model cache; downloads only where allowed."""
+    try:
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as exc:
+        raise BackendUnavailable("rugpt3", "transformers is not installed") from exc
+    local = Path(name_or_path).expanduser()
+    source = str(local) if local.is_dir() else name_or_path
+    kwargs = {"cache_dir": str(hf_cache_dir())}
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True, **kwargs)
+    except (OSError, ValueError) as missing:
+        if local.is_dir() or not downloads_allowed():
+            raise BackendUnavailable(
+                "rugpt3",
+                f"{name_or_path} is not in the model cache {hf_cache_dir()} and downloads are off: {missing}",
+            ) from missing
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+        except Exception as exc:  # network errors come in many classes; all mean "not available here"
+            raise BackendUnavailable(
+                "rugpt3", f"{name_or_path} could not be downloaded into {hf_cache_dir()}: {exc}"
+            ) from exc
+    model.to(device)
+    model.eval()
+    return tokenizer, model
+
+
+class RuGPT3Backend:
+    """Sampling with a causal LM; the model is loaded once per process."""
+
+    def __init__(self, spec: str | None = None, device: str | None = None) -> None:
+        from engine.device import torch_device
+
+        self.model_name = resolve_model(spec)
+        self.device = device or torch_device()
+        shown = Path(self.model_name).name if Path(self.model_name).is_dir() else self.model_name
+        self.name = f"{shown} (transformers)"
+        self._lock = threading.Lock()
+        self.tokenizer, self.model = load_causal_lm(self.model_name, self.device)
+
+    def generate(
+        self,
+        prompt: str,
+        *,
+        max_tokens: int,
+        seed: int,
+        temperature: float = 0.8,
+        stop: Sequence[str] = ("\n",),
+    ) -> str:
+        import torch
+
+        tok, model = self.tokenizer, self.model
+        limit = int(
+            getattr(model.config, "n_positions", 0) or getattr(model.config, "max_position_embeddings", 2048)
+        )
+        with self._lock:
+            ids = tok(prompt, return_tensors="pt").input_ids[:, -(limit - max_tokens - 1) :].to(self.device)
+            torch.manual_seed(seed)
+            with torch.no_grad():
+                out = model.generate(
+                    ids,
+                    attention_mask=torch.ones_like(ids),
+                    do_sample=True,
+                    temperature=max(temperature, 1e-3),
+                    top_p=0.92,
+                    top_k=50,
+                    repetition_penalty=1.15,
+                    max_new_tokens=max_tokens,
+                    pad_token_id=tok.pad_token_id
+                    if tok.pad_token_id is not None
+                    else (tok.eos_token_id or 0),
+                )
+        text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
+        return cut_at_stop(text, stop)

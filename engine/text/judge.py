@@ -1,0 +1,121 @@
+"""Deciding whether a sentence the model wrote belongs in the story.
+
+Small models fail in recognisable ways: they forget who the story is about, say the same thing
+again, switch to another tale (new names, a new title), invent words, or switch language. Each
+check below names one of those failures so the writer can reject the sentence and try again, and
+the reason can be logged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engine.text.cleanup import word_set_similarity, words
+from engine.text.morph import Token, tokens
+from engine.text.premise import Hero
+from engine.text.wordlists import word_set
+
+_RU_PRONOUNS = word_set(
+    "он она оно они его него ему нему им ним ей ней её ее неё нее ею нею их них ими ними нём нем сам "
+    "сама сами свой своя своё свои"
+)
+_EN_PRONOUNS = word_set("he she it they him her them his its their himself herself itself themselves")
+_NEW_TALE = re.compile(
+    r"^\s*(?:сказка|глава|конец|часть|история|басня|the end|chapter|part|a fairy tale|a story)\b|"
+    r"\b(?:конец|the end)\s*[.!]?\s*$",
+    re.I,
+)
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_DIGITS = re.compile(r"\d")
+_FIRST_PERSON = {
+    "ru": word_set("я мне меня мной мой моя моё мои"),
+    "en": frozenset(["i", "me", "my", "mine"]),
+}
+
+MIN_WORDS = 4
+MAX_CHARS = 260
+MAX_UNKNOWN = 0.2
+REPEAT_SIMILARITY = 0.55
+
+
+@dataclass
+class StoryContext:
+    """What the judge compares a sentence with: the hero, the story so far, the prompt's words."""
+
+    lang: str
+    hero: Hero
+    sentences: list[str] = field(default_factory=list)
+    known_names: set[str] = field(default_factory=set)  # proper names already in the story (lower)
+    nouns: set[str] = field(default_factory=set)  # noun lemmas already in the story or prompt
+
+    def add(self, sentence: str, toks: list[Token] | None = None) -> None:
+        self.sentences.append(sentence)
+        for t in toks if toks is not None else tokens(sentence, self.lang):
+            if t.pos == "PROPN":
+                self.known_names.add(t.lemma.lower())
+            if t.pos in ("NOUN", "PROPN"):
+                self.nouns.add(t.lemma.lower())
+
+
+def mentions_hero(toks: list[Token], hero: Hero) -> bool:
+    names = {hero.lemma.lower(), *hero.aliases}
+    return any(t.lemma.lower() in names or t.text.lower() in names for t in toks)
+
+
+def has_pronoun(toks: list[Token], lang: str) -> bool:
+    pronouns = _RU_PRONOUNS if lang == "ru" else _EN_PRONOUNS
+    return any(t.text.lower() in pronouns for t in toks)
+
+
+def sentence_problem(
+    sentence: str, ctx: StoryContext, *, first_in_beat: bool, allow_new_names: bool = False
+) -> str | None:
+    """Why the sentence must go (a short reason), or None when it may stay."""
+    text = sentence.strip()
+    if len(words(text)) < MIN_WORDS:
+        return "too short"
+    if len(text) > MAX_CHARS:
+        return "too long"
+    if text.rstrip("»\"')”")[-1:] not in ".!?…":
+        return "unfinished"
+    if not (text[:1].isupper() or text[:1] in "«\"'“—-"):
+        return "does not start like a sentence"
+    if _NEW_TALE.search(text):
+        return "starts another tale"
+    if _DIGITS.search(text):
+        return "digits (lists, dates, chapter numbers)"
+    foreign = _LATIN if ctx.lang == "ru" else _CYRILLIC
+    if len(foreign.findall(text)) > 2:
+        return "wrong language"
+    toks = tokens(text, ctx.lang)
+    if sum(1 for t in toks if t.text.lower() in _FIRST_PERSON[ctx.lang]) and not re.search(r"[«\"“—:]", text):
+        return "switches to the first person"
+    from engine.text.morph import unknown_ratio
+
+    if unknown_ratio(text, ctx.lang) > MAX_UNKNOWN:
+        return "made-up words"
+    mine = set(words(text))
+    for earlier in ctx.sentences:
+        theirs = set(words(earlier))
+        contained = len(theirs) >= 4 and len(theirs & mine) >= 0.8 * len(theirs)
+        if contained or word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
+            return "repeats an earlier sentence"
+    if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):
+        return "loses the hero"
+    new_names = {
+        t.lemma.lower()
+        for t in toks
+        if t.pos == "PROPN"
+        and t.index > 0
+        and t.lemma.lower() not in ctx.known_names
+        and t.lemma.lower() != ctx.hero.lemma
+    }
+    if new_names and not allow_new_names:
+        return "drifts to new characters: " + ", ".join(sorted(new_names))
+    nouns = [t.lemma.lower() for t in toks if t.pos == "NOUN" and t.known]
+    fresh = [n for n in nouns if n not in ctx.nouns]
+    if len(fresh) >= 4 and len(fresh) == len(nouns) and not mentions_hero(toks, ctx.hero):
+        return "drifts to another subject"
+    return None
