@@ -353,7 +353,9 @@ def attribute_en(remark: str) -> Attribution:
     after = remark[m.end() :]
     before = remark[: m.start()]
     m_after = re.match(r"\s+(?:([Hh]e|[Ss]he)\b|the\s+(?:[a-z]+\s+)?([a-z]+)|([A-Z][a-z]+))", after)
-    m_before = re.search(r"(?:\b([Hh]e|[Ss]he)|\b[Tt]he\s+(?:[a-z]+\s+)?([a-z]+)|\b([A-Z][a-z]+))\s*$", before)
+    m_before = re.search(
+        r"(?:\b([Hh]e|[Ss]he)|\b[Tt]he\s+(?:[a-z]+\s+)?([a-z]+)|\b([A-Z][a-z]+))\s*$", before
+    )
     for mm in (m_before, m_after):
         if mm:
             if mm.group(1):

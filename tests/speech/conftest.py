@@ -12,4 +12,3 @@ def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path / "models"))
     monkeypatch.delenv("DIGITELLER_ALLOW_DOWNLOADS", raising=False)
     return tmp_path
-

@@ -70,7 +70,9 @@ def test_loudness_agrees_with_ffmpeg_ebur128(tmp_path, rate):
     x16, _ = read_wav(path)
     res = subprocess.run(
         ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     ffmpeg_lufs = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", res.stderr)[-1])
     assert integrated_loudness(x16, rate) == pytest.approx(ffmpeg_lufs, abs=0.3)

@@ -24,8 +24,17 @@ def test_catalogue_lists_every_expected_voice_with_unique_ids():
     for name in RHVOICE_EN:
         assert f"rhvoice:{name}" in ids
     assert len([i for i in ids if i.startswith("rhvoice:") and i.split(":")[1] in RHVOICE_RU]) == 14
-    for vid in ("piper:joe", "espeak:ru", "espeak:en", "silero:ru:aidar", "silero:ru:baya", "silero:ru:kseniya",
-                "silero:ru:xenia", "silero:ru:eugene", "silero:en:en_0"):
+    for vid in (
+        "piper:joe",
+        "espeak:ru",
+        "espeak:en",
+        "silero:ru:aidar",
+        "silero:ru:baya",
+        "silero:ru:kseniya",
+        "silero:ru:xenia",
+        "silero:ru:eugene",
+        "silero:en:en_0",
+    ):
         assert vid in ids
     for v in voices:
         assert v.lang in ("ru", "en")

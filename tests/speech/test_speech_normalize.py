@@ -50,7 +50,10 @@ def test_russian_abbreviations(text, expected):
 
 
 def test_russian_symbols():
-    assert normalize("№ 5 § 3 и 2+2=4 & 30°", "ru") == "номер пять параграф три и два плюс два равно четыре и тридцать градусов"
+    assert (
+        normalize("№ 5 § 3 и 2+2=4 & 30°", "ru")
+        == "номер пять параграф три и два плюс два равно четыре и тридцать градусов"
+    )
 
 
 def test_english_numbers_abbreviations_symbols():

@@ -28,8 +28,10 @@ HOSTILE = [
 @needs_espeak
 @pytest.mark.parametrize("voice", ["espeak:ru", "espeak:en"])
 def test_espeak_synthesis_is_real_audio_at_project_rate(tmp_path, voice):
-    text = "Жила-была маленькая лиса, и она очень любила гулять по лесу." if voice == "espeak:ru" else (
-        "Once upon a time a little fox lived in a dark and quiet forest."
+    text = (
+        "Жила-была маленькая лиса, и она очень любила гулять по лесу."
+        if voice == "espeak:ru"
+        else ("Once upon a time a little fox lived in a dark and quiet forest.")
     )
     out = tmp_path / "line.wav"
     seconds = synthesize(text, voice, out)
