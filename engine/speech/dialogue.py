@@ -90,13 +90,13 @@ def _split_dash_dialogue(text: str, starts_speech: bool, paragraph: int) -> list
     out: list[Segment] = []
     speech = starts_speech
     for part in parts:
-        if speech and out and not out[-1].speech:
-            # narration → speech only after a finished sentence or "сказал:" ("…: — Привет!"), or
-            # after a comma when the paragraph is dialogue ("— Домой, — ответила лиса, — пора.");
-            # a dash after a comma inside narration ("Лес был тёмный, — и страшный") stays narration
-            if out[-1].text.rstrip()[-1:] not in (".!?…:," if starts_speech else ".!?…:"):
-                out[-1].text = out[-1].text.rstrip() + " " + part.lstrip()
-                continue
+        # narration → speech only after a finished sentence or "сказал:" ("…: — Привет!"), or
+        # after a comma when the paragraph is dialogue ("— Домой, — ответила лиса, — пора.");
+        # a dash after a comma inside narration ("Лес был тёмный, — и страшный") stays narration
+        ends = ".!?…:," if starts_speech else ".!?…:"
+        if speech and out and not out[-1].speech and out[-1].text.rstrip()[-1:] not in ends:
+            out[-1].text = out[-1].text.rstrip() + " " + part.lstrip()
+            continue
         out.append(Segment(part, speech, paragraph))
         speech = not speech
     return out

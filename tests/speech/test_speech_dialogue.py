@@ -94,7 +94,7 @@ def test_characters_keep_their_key_across_scenes():
     cast = Cast()
     _, first = kinds("— Привет, — сказал волк.", "ru", cast)
     _, second = kinds("Прошёл день.\n— Опять ты? — удивился волк.", "ru", cast)
-    assert first[0].speaker == [s for s in second if s.speech][0].speaker == "char1"
+    assert first[0].speaker == next(s for s in second if s.speech).speaker == "char1"
 
 
 def test_unattributed_lines_alternate_between_speakers():

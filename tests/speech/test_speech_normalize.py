@@ -57,10 +57,11 @@ def test_russian_symbols():
 
 
 def test_english_numbers_abbreviations_symbols():
-    out = normalize("Mr. Smith paid $5 and 25% in 1999, the 21st time, i.e. 3.5 hours. Dr. Who No. 7", "en")
+    text = "Mr. Smith paid $5 and 25% in 1999, the 21st time, i.e. 3.5 hours. Dr. Who No. 7"
+    out = normalize(text, "en")
     assert out == (
-        "Mister Smith paid five dollars and twenty-five percent in nineteen ninety-nine, the twenty-first time, "
-        "that is three point five hours. Doctor Who number seven"
+        "Mister Smith paid five dollars and twenty-five percent in nineteen ninety-nine, "
+        "the twenty-first time, that is three point five hours. Doctor Who number seven"
     )
     assert normalize("Tom & Jerry + 1,000 cats", "en") == "Tom and Jerry plus one thousand cats"
 
