@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 DASHES = "—–"
+# small models and users often type a hyphen for the dialogue dash: "- Привет! - сказал волк."
+_DASH = rf"(?:[{DASHES}]|-(?=\s))"
 _OPEN_CLOSE = {"«": "»", "„": "“", "“": "”"}
 _SPEECH_END = ",.!?…:"
 
@@ -81,7 +83,7 @@ def _looks_like_speech(inner: str, before: str, after: str) -> bool:
     return words >= 5
 
 
-_DASH_SEPARATOR = re.compile(rf"(?<=[{re.escape(_SPEECH_END)}])\s*(?=[{DASHES}]\s)")
+_DASH_SEPARATOR = re.compile(rf"(?<=[{re.escape(_SPEECH_END)}])\s*(?=[{DASHES}-]\s)")
 
 
 def _split_dash_dialogue(text: str, starts_speech: bool, paragraph: int) -> list[Segment]:
@@ -149,7 +151,7 @@ def _merge_narration(segments: list[Segment]) -> None:
 def speakable(text: str) -> str:
     """The words of a segment without quote marks and dialogue dashes (for TTS only)."""
     text = re.sub(r"[«»„“”\"]", "", text)
-    text = re.sub(rf"(^|(?<=[\s{re.escape(_SPEECH_END)}]))[{DASHES}]\s*", " ", text)
+    text = re.sub(rf"(^|(?<=[\s{re.escape(_SPEECH_END)}])){_DASH}\s*", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -135,3 +135,9 @@ def test_caster_gives_distinct_voices_matching_gender(monkeypatch):
     assert "rhvoice:anna" not in caster.assigned.values()
     assert "espeak:ru" not in caster.assigned.values()
     assert caster.voice_for("narrator", "") == "rhvoice:anna"
+
+
+def test_hyphen_typed_as_dialogue_dash():
+    got, _ = kinds("- Привет! - сказал волк. - Как дела?")
+    assert got == [("S", "- Привет!"), ("N", "- сказал волк."), ("S", "- Как дела?")]
+    assert speakable("- сказал волк-одиночка.") == "сказал волк-одиночка."
