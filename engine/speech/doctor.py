@@ -31,6 +31,10 @@ def doctor() -> list[BackendStatus]:
                 detail += "; missing: " + "; ".join(missing)
         else:
             detail = "; ".join(sorted({v.why_not for v in voices}))
+        if backend == "rhvoice" and ready:
+            from engine.speech.backends import rhvoice
+
+            detail += f"; runs {rhvoice.mode()}"
         rows.append(
             BackendStatus(
                 "speech",

@@ -71,7 +71,8 @@ def synthesize_to(
     """Like ``synthesize`` but also says how long it took and what text the voice really got."""
     ref = parse_voice(voice_id)
     module = BACKENDS[ref.backend]
-    spoken = normalize(speakable(text), ref.lang, module.POLICY)
+    policy = module.policy() if hasattr(module, "policy") else module.POLICY
+    spoken = normalize(speakable(text), ref.lang, policy)
     started = time.perf_counter()
     if report is not None:
         report(0.0, f"{voice_id}: {spoken[:40]}")

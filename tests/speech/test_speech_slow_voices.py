@@ -115,3 +115,26 @@ def test_narrate_english_story_with_piper(tmp_path):
     lines = story.scenes[0].lines
     assert [ln.speaker for ln in lines] == ["narrator", "char1", "narrator", "char1"]
     assert lines[1].voice != "piper:joe"
+
+
+@rhvoice_ready
+def test_rhvoice_in_process_matches_subprocess_and_honours_stress(tmp_path, monkeypatch):
+    from engine.errors import Cancelled
+    from engine.progress import CancelToken
+    from engine.speech.backends import rhvoice, rhvoice_lib
+
+    if rhvoice_lib.engine() is None:
+        pytest.skip(f"libRHVoice in-process not usable: {rhvoice_lib.why_not()}")
+    text = "Жила-была маленькая лиса, и она очень любила гулять по лесу."
+    inproc, rate = rhvoice.synth(text, "anna", "ru")
+    subproc, sub_rate = rhvoice.synth_subprocess(text, "anna")
+    assert rate == sub_rate == SAMPLE_RATE
+    assert inproc.size == pytest.approx(subproc.size, rel=0.02)  # same engine, same voice
+    plain, _ = rhvoice.synth("В замке был замок.", "anna", "ru")
+    marked, _ = rhvoice.synth("В з+амке был зам+ок.", "anna", "ru")
+    assert marked.size == pytest.approx(plain.size, rel=0.05)  # '+' is a stress mark, not read aloud
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        rhvoice.synth(text, "anna", "ru", token)
+    assert rhvoice.synth("Снова.", "anna", "ru")[0].size > 0  # the engine survives a cancellation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import shutil
 
 import pytest
@@ -107,3 +108,22 @@ def test_narrate_falls_back_when_the_voice_is_unavailable(tmp_path):
     narrate(story, tmp_path, StageReporter("speech"), voice="silero:ru:aidar")  # no model in the cache
     assert not story.voice.startswith("silero:")
     assert any("unavailable" in n for n in story.notes)
+
+
+def test_rhvoice_in_process_only_with_the_verified_library(monkeypatch):
+    from engine.speech.backends import rhvoice, rhvoice_lib
+
+    monkeypatch.setattr(rhvoice_lib, "_engine", None)
+    monkeypatch.setattr(rhvoice_lib, "_engine_error", None)
+    monkeypatch.setenv("DIGITELLER_RHVOICE", "subprocess")
+    assert rhvoice_lib.engine() is None and rhvoice.mode().startswith("subprocess")
+    assert rhvoice.policy().stress is False  # Debian's config has no stress_marker: strip '+'
+
+    monkeypatch.setattr(rhvoice_lib, "_engine_error", None)
+    monkeypatch.delenv("DIGITELLER_RHVOICE")
+    monkeypatch.setattr(rhvoice_lib, "VERIFIED_VERSION", b"0.0.0")
+    assert rhvoice_lib.engine() is None
+    reason = rhvoice_lib.why_not()
+    assert reason
+    if ctypes.util.find_library("RHVoice"):  # the library is there: refused for its version only
+        assert "verified" in reason
