@@ -315,7 +315,45 @@ class Attribution:
     found: bool = False  # a speech verb was found (even if no name)
 
 
-def attribute_ru(remark: str) -> Attribution:
+def _ru_antecedent(context: str, gender: str) -> str:
+    """The nearest animate noun before a pronoun ("…старый барсук. Он сказал" → "барсук").
+
+    Subjects first: in "Волк посмотрел на зайца. — Беги, — сказал он" the pronoun, itself a
+    subject, most likely continues the subject "волк", not the nearer object "зайца".
+    """
+    morph = _morph()
+    if morph is None:
+        return ""
+    words = re.findall(r"[А-Яа-яЁё-]+", context)[-20:]
+    for subjects_only in (True, False):
+        for w in reversed(words):
+            for parse in morph.parse(w.lower())[:2]:
+                tag = parse.tag
+                if "NOUN" in tag and "anim" in tag and "Pltm" not in tag:
+                    if subjects_only and "nomn" not in tag:
+                        continue
+                    noun_gender = "f" if "femn" in tag else "m" if "masc" in tag else ""
+                    if not gender or not noun_gender or noun_gender == gender:
+                        return parse.normal_form
+                    break
+    return ""
+
+
+def _en_antecedent(context: str, known: set[str]) -> str:
+    """The latest "the/a/an (adjective) noun" or known character name before a pronoun."""
+    best, best_pos = "", -1
+    for m in re.finditer(r"\b(?:the|a|an)\s+(?:[a-z]+\s+)?([a-z]+)\b", context, re.IGNORECASE):
+        if m.start(1) > best_pos:
+            best, best_pos = m.group(1).lower(), m.start(1)
+    for name in known:
+        pos = context.lower().rfind(name)
+        if pos > best_pos and name.isalpha():
+            best, best_pos = name, pos
+    return best
+
+
+def attribute_ru(remark: str, context: str = "", known: set[str] | None = None) -> Attribution:
+    """Who speaks, from an author's remark; ``context`` is the narration before (for pronouns)."""
     m = _RU_VERB_RE.search(remark)
     if not m:
         return Attribution()
@@ -327,28 +365,27 @@ def attribute_ru(remark: str) -> Attribution:
         if ending in ("л", "лся", "ёл", "ел", "ёк")
         else ""
     )
-    words_after = re.findall(r"[А-Яа-яЁё-]+", remark[m.end() :])[:3]
-    words_before = re.findall(r"[А-Яа-яЁё-]+", remark[: m.start()])[-3:]
-    for w in words_after:  # "сказала лиса", "сказал старый волк"
-        if w.lower() in _RU_PRONOUNS:
-            return Attribution("", _RU_PRONOUNS[w.lower()], True)
-        if w.lower() in _RU_SKIP:
+    words_after = list(re.finditer(r"[А-Яа-яЁё-]+", remark[m.end() :]))[:3]
+    words_before = list(re.finditer(r"[А-Яа-яЁё-]+", remark[: m.start()]))[-3:]
+    candidates = [(w, m.end() + w.start()) for w in words_after] + [
+        (w, w.start()) for w in reversed(words_before)
+    ]
+    for w, pos in candidates:  # "сказала лиса", "сказал старый волк", then "Лиса сказала"
+        word = w.group(0)
+        if word.lower() in _RU_PRONOUNS:
+            pron_gender = _RU_PRONOUNS[word.lower()]
+            name = _ru_antecedent(context + " " + remark[: min(pos, m.start())], pron_gender)
+            return Attribution(name, pron_gender, True)
+        if word.lower() in _RU_SKIP:
             continue
-        if _ru_is_noun(w):
-            key, noun_gender = _ru_name_key(w)
-            return Attribution(key, gender or noun_gender, True)
-    for w in reversed(words_before):  # "Лиса сказала"
-        if w.lower() in _RU_PRONOUNS:
-            return Attribution("", _RU_PRONOUNS[w.lower()], True)
-        if w.lower() in _RU_SKIP:
-            continue
-        if _ru_is_noun(w):
-            key, noun_gender = _ru_name_key(w)
+        if _ru_is_noun(word):
+            key, noun_gender = _ru_name_key(word)
             return Attribution(key, gender or noun_gender, True)
     return Attribution("", gender, True)
 
 
-def attribute_en(remark: str) -> Attribution:
+def attribute_en(remark: str, context: str = "", known: set[str] | None = None) -> Attribution:
+    """Who speaks, from "said Tom" / "the fox replied" / "she said"; pronouns look back in ``context``."""
     m = _EN_VERB_RE.search(remark)
     if not m:
         return Attribution()
@@ -358,10 +395,17 @@ def attribute_en(remark: str) -> Attribution:
     m_before = re.search(
         r"(?:\b([Hh]e|[Ss]he)|\b[Tt]he\s+(?:[a-z]+\s+)?([a-z]+)|\b([A-Z][a-z]+))\s*$", before
     )
-    for mm in (m_before, m_after):
+    # "He stopped and said": the subject opening the remark's last sentence
+    sentence_start = max((x.end() for x in re.finditer(r"[.!?]\s+", before)), default=0)
+    m_subject = re.compile(r"\s*(?:([Hh]e|[Ss]he)\b|[Tt]he\s+(?:[a-z]+\s+)?([a-z]+)|([A-Z][a-z]+))").match(
+        before, sentence_start
+    )
+    for mm in (m_before, m_after, m_subject):
         if mm:
             if mm.group(1):
-                return Attribution("", _EN_PRONOUNS[mm.group(1).lower()], True)
+                pron_gender = _EN_PRONOUNS[mm.group(1).lower()]
+                prior = context + " " + (before[: mm.start()] if mm is not m_after else before)
+                return Attribution(_en_antecedent(prior, known or set()), pron_gender, True)
             name = (mm.group(2) or mm.group(3)).lower()
             if name not in ("he", "she", "it", "they", "i", "you", "we"):
                 return Attribution(name, "", True)
@@ -413,11 +457,15 @@ def assign_speakers(segments: list[Segment], lang: str, cast: Cast) -> None:
         attr = Attribution()
         nxt = segments[i + 1] if i + 1 < len(segments) else None
         prv = segments[i - 1] if i > 0 else None
+        context = " ".join(x.text for x in segments[:i] if not x.speech)[-400:]
+        known = set(cast.keys)
         if nxt is not None and not nxt.speech and nxt.paragraph == seg.paragraph:
-            attr = attribute(nxt.text)
+            attr = attribute(nxt.text, context, known)
         before_ok = prv is not None and not prv.speech and prv.paragraph == seg.paragraph
         if not attr.found and before_ok and (prv.text.rstrip().endswith(":") or lang != "ru"):
-            attr = attribute(prv.text)
+            attr = attribute(
+                prv.text, " ".join(x.text for x in segments[: i - 1] if not x.speech)[-400:], known
+            )
         key: str | None = None
         if attr.name:
             key = cast.key_for(attr.name, attr.gender)

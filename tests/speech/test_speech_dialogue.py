@@ -141,3 +141,25 @@ def test_hyphen_typed_as_dialogue_dash():
     got, _ = kinds("- Привет! - сказал волк. - Как дела?")
     assert got == [("S", "- Привет!"), ("N", "- сказал волк."), ("S", "- Как дела?")]
     assert speakable("- сказал волк-одиночка.") == "сказал волк-одиночка."
+
+
+def test_pronouns_resolve_to_the_subject_mentioned_before():
+    pytest.importorskip("pymorphy3")
+    cast = Cast()
+    _, segs = kinds(
+        "Мимо проходил старый барсук. Он остановился и сказал: «Этот ключ от дверцы!»", "ru", cast
+    )
+    _, later = kinds("— Хорошо, — ответил барсук.", "ru", cast)
+    assert next(s for s in segs if s.speech).speaker == later[0].speaker == cast.keys["барсук"]
+    _, segs = kinds("Волк посмотрел на зайца.\n— Беги, — сказал он.", "ru", cast)
+    assert next(s for s in segs if s.speech).speaker == cast.keys["волк"]  # the subject, not the object
+
+
+def test_english_pronoun_subject_of_the_remark():
+    cast = Cast()
+    _, segs = kinds(
+        'An old badger was passing by. He stopped and said, "That key opens the door!"', "en", cast
+    )
+    _, later = kinds('"All right," the badger replied.', "en", cast)
+    first = next(s for s in segs if s.speech)
+    assert first.speaker == later[0].speaker == cast.keys["badger"] and first.gender == "m"
