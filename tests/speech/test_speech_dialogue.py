@@ -163,3 +163,18 @@ def test_english_pronoun_subject_of_the_remark():
     _, later = kinds('"All right," the badger replied.', "en", cast)
     first = next(s for s in segs if s.speech)
     assert first.speaker == later[0].speaker == cast.keys["badger"] and first.gender == "m"
+
+
+def test_random_punctuation_soup_never_breaks_and_keeps_every_character():
+    import random
+
+    rng = random.Random(7)
+    alphabet = list("«»„“”\"'—–-,.!?…: \n") + ["лиса", "сказал", "волк", "said", "Tom", "😀", "\\", "{", "}"]
+    cast = Cast()
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        segs = split_text(text)
+        assign_speakers(segs, rng.choice(["ru", "en"]), cast)
+        assert squash("".join(s.text for s in segs)) == squash(text)
+        assert all(s.text.strip() for s in segs)
+        assert all(s.speaker == "narrator" or s.speech for s in segs)

@@ -127,3 +127,15 @@ def test_rhvoice_in_process_only_with_the_verified_library(monkeypatch):
     assert reason
     if ctypes.util.find_library("RHVoice"):  # the library is there: refused for its version only
         assert "verified" in reason
+
+
+@needs_espeak
+def test_narrate_hostile_scenes(tmp_path):
+    scenes = [Scene(i, text) for i, text in enumerate(['""""', "«»", "— — —", "\\ {x} %s", "", "   \n\n  "])]
+    story = Story(prompt="x", lang="en", genre="comedy", scenes=scenes)
+    narrate(story, tmp_path, StageReporter("speech"), voice="espeak:en")
+    for scene in story.scenes:
+        samples, rate = read_wav(tmp_path / scene.audio)
+        assert rate == SAMPLE_RATE and samples.size > 0
+        for line in scene.lines:
+            assert line.end >= line.start
