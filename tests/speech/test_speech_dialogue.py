@@ -169,7 +169,7 @@ def test_random_punctuation_soup_never_breaks_and_keeps_every_character():
     import random
 
     rng = random.Random(7)
-    alphabet = list("«»„“”\"'—–-,.!?…: \n") + ["лиса", "сказал", "волк", "said", "Tom", "😀", "\\", "{", "}"]
+    alphabet = [*"«»„“”\"'—–-,.!?…: \n", "лиса", "сказал", "волк", "said", "Tom", "😀", "\\", "{", "}"]
     cast = Cast()
     for _ in range(300):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
