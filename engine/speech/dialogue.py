@@ -148,6 +148,31 @@ def _merge_narration(segments: list[Segment]) -> None:
             k += 1
 
 
+_NO_BREAK_AFTER = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Prof|Jr|Sr|No|vs|etc|e\.g|i\.e|г|гг|т|др|пр|см|ул|им|св|стр|тыс|руб|коп|напр)"
+    r"|\b[A-ZА-ЯЁ])\.$"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"]?\s+(?=[«„“\"—–(\-]?\s*[A-ZА-ЯЁ0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a segment, keeping every character (so subtitles can be timed per sentence).
+
+    A break needs end punctuation, a space and a capital (or digit, quote, dash) next; it is not
+    taken after abbreviations ("Mr.", "т.", "г.") or initials ("А. С. Пушкин").
+    """
+    pieces: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        head = text[start : m.start()]
+        if _NO_BREAK_AFTER.search(head.rstrip('»”"')):
+            continue
+        pieces.append(text[start : m.end()])
+        start = m.end()
+    pieces.append(text[start:])
+    return [p for p in pieces if p.strip()]
+
+
 def speakable(text: str) -> str:
     """The words of a segment without quote marks and dialogue dashes (for TTS only)."""
     text = re.sub(r"[«»„“”\"]", "", text)

@@ -19,13 +19,14 @@ from engine.errors import BackendUnavailable, Cancelled, StageError
 from engine.progress import StageReporter
 from engine.speech import loudness
 from engine.speech.audio import SAMPLE_RATE, read_wav, silence, write_wav
-from engine.speech.dialogue import Cast, Segment, assign_speakers, split_text
+from engine.speech.dialogue import Cast, Segment, assign_speakers, split_sentences, split_text
 from engine.speech.synth import SynthResult, parse_voice, synthesize_to
 from engine.speech.voices import VoiceInfo, default_voice, find, voices_for
 from engine.story import Line, Scene, Story
 
 LEAD_IN = 0.15  # silence before the first line of a scene
 TAIL = 0.45  # after the last line, so scenes do not run into each other
+PAUSE_SENTENCE = 0.35  # between sentences of one stretch of text
 PAUSE_SAME_SPEAKER = 0.3
 PAUSE_NEW_SPEAKER = 0.45
 PAUSE_NEW_PARAGRAPH = 0.55
@@ -84,14 +85,17 @@ def scene_lines(scene: Scene, lang: str, cast: Cast, caster: VoiceCaster) -> lis
     out = []
     for seg in segments:
         speaker = seg.speaker if seg.speech else "narrator"
-        line = Line(text=seg.text.strip(), speaker=speaker, voice=caster.voice_for(speaker, seg.gender))
-        out.append((line, seg))
+        voice = caster.voice_for(speaker, seg.gender)
+        for sentence in split_sentences(seg.text):  # one line per sentence: subtitles timed exactly
+            out.append((Line(text=sentence.strip(), speaker=speaker, voice=voice), seg))
     return out
 
 
 def _pause(prev: tuple[Line, Segment] | None, cur: tuple[Line, Segment]) -> float:
     if prev is None:
         return LEAD_IN
+    if prev[1] is cur[1]:
+        return PAUSE_SENTENCE
     if prev[1].paragraph != cur[1].paragraph:
         return PAUSE_NEW_PARAGRAPH
     return PAUSE_SAME_SPEAKER if prev[0].speaker == cur[0].speaker else PAUSE_NEW_SPEAKER

@@ -178,3 +178,15 @@ def test_random_punctuation_soup_never_breaks_and_keeps_every_character():
         assert squash("".join(s.text for s in segs)) == squash(text)
         assert all(s.text.strip() for s in segs)
         assert all(s.speaker == "narrator" or s.speech for s in segs)
+
+
+def test_sentences_split_for_timing_but_not_after_abbreviations():
+    from engine.speech.dialogue import split_sentences
+
+    assert [s.strip() for s in split_sentences("Жила-была лиса. Однажды она ушла! Куда? 5 раз.")] == [
+        "Жила-была лиса.", "Однажды она ушла!", "Куда?", "5 раз.",
+    ]  # fmt: skip
+    assert len(split_sentences("Mr. Smith met Dr. Who. They talked.")) == 2
+    assert len(split_sentences("А. С. Пушкин писал, т. е. сочинял. Конец.")) == 2
+    text = "«Беги!» Лиса побежала. Волк — за ней."
+    assert "".join(split_sentences(text)) == text
