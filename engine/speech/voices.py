@@ -7,7 +7,9 @@ model load. Voice ids are stable strings "<backend>:<voice>" (Silero: "silero:<l
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,9 +229,24 @@ def _silero_voices() -> list[VoiceInfo]:
     return out
 
 
+_CACHE_SECONDS = 5.0
+_cache: tuple[float, tuple[str, str], list[VoiceInfo]] | None = None
+
+
 def catalogue() -> list[VoiceInfo]:
-    """Every known voice, available or not (with the reason); fast: presence checks only."""
-    return [*_rhvoice_voices(), *_piper_voices(), *_espeak_voices(), *_silero_voices()]
+    """Every known voice, available or not (with the reason); fast: presence checks only.
+
+    The result is reused for a few seconds: narration looks voices up for every line, and a
+    package installed meanwhile still shows up almost at once.
+    """
+    global _cache
+    now = time.monotonic()
+    key = (os.environ.get("DIGITELLER_MODELS", ""), os.environ.get("DIGITELLER_HOME", ""))
+    if _cache is not None and now - _cache[0] < _CACHE_SECONDS and _cache[1] == key:
+        return list(_cache[2])
+    voices = [*_rhvoice_voices(), *_piper_voices(), *_espeak_voices(), *_silero_voices()]
+    _cache = (now, key, voices)
+    return list(voices)
 
 
 def find(voice_id: str) -> VoiceInfo | None:

@@ -11,4 +11,7 @@ def private_home(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITELLER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path / "models"))
     monkeypatch.delenv("DIGITELLER_ALLOW_DOWNLOADS", raising=False)
+    from engine.speech import voices
+
+    monkeypatch.setattr(voices, "_cache", None)  # the catalogue's short-lived cache: start fresh
     return tmp_path

@@ -19,7 +19,12 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from engine.errors import BackendUnavailable, StageError  # noqa: E402
-from engine.speech import SAMPLE_RATE, catalogue, synthesize  # noqa: E402
+from engine.speech import (  # noqa: E402
+    SAMPLE_RATE,
+    catalogue,
+    synthesize,
+    voices,
+)
 from engine.speech.audio import read_wav, stats  # noqa: E402
 from engine.speech.backends import silero  # noqa: E402
 from engine.speech.voices import silero_model_path  # noqa: E402
@@ -70,6 +75,7 @@ def build_tiny_package(path, speakers):
 def tiny_ru_model():
     path = silero_model_path("ru")
     build_tiny_package(path, ["aidar", "baya", "kseniya", "xenia", "eugene"])
+    voices._cache = None  # the model just appeared: do not wait for the catalogue's cache to expire
     silero._models.clear()
     yield path
     silero._models.clear()
