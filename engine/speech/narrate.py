@@ -158,7 +158,8 @@ def narrate(story: Story, folder: Path, report: StageReporter, voice: str | None
         + f"; {spoken_seconds:.1f} s of speech in {time.perf_counter() - started:.1f} s"
         + f" ({rtf:.1f}x real time)"
     )
-    story.notes.extend(notes)
+    # a redo of the stage replaces this block's remarks instead of piling them up
+    story.notes[:] = [n for n in story.notes if not n.startswith("speech:")] + notes
     report(1.0, "narration done")
 
 

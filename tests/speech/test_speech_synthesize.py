@@ -108,6 +108,9 @@ def test_narrate_falls_back_when_the_voice_is_unavailable(tmp_path):
     narrate(story, tmp_path, StageReporter("speech"), voice="silero:ru:aidar")  # no model in the cache
     assert not story.voice.startswith("silero:")
     assert any("unavailable" in n for n in story.notes)
+    notes = len(story.notes)
+    narrate(story, tmp_path, StageReporter("speech"))  # a redo keeps the chosen voice, no duplicate notes
+    assert len(story.notes) <= notes and story.scenes[0].audio
 
 
 def test_rhvoice_in_process_only_with_the_verified_library(monkeypatch):
