@@ -365,7 +365,17 @@ def _ru_number_words(value: str, case: str, gender: str, ordinal: bool = False) 
     num = int(value)
     kind = "ordinal" if ordinal else "cardinal"
     plural = gender == "p"
-    return _n2w(num, "ru", to=kind, case=case, gender="m" if plural else gender, plural=plural)
+    if plural or (not ordinal and num % 1000 == 0):
+        gender = "m"  # "миллион звёзд": the noun's gender only bends the last group's 1 and 2
+    if not ordinal and gender != "m" and num >= 1000:
+        # num2words would bend every group ("две миллиона одна"): spell the last group on its own
+        high, low = num - num % 1000, num % 1000
+        return (
+            _n2w(high, "ru", to=kind, case=case, gender="m")
+            + " "
+            + _n2w(low, "ru", to=kind, case=case, gender=gender)
+        )
+    return _n2w(num, "ru", to=kind, case=case, gender=gender, plural=plural)
 
 
 _RU_NUMBER = re.compile(
@@ -543,6 +553,12 @@ def normalize(text: str, lang: str, policy: Policy = DEFAULT_POLICY) -> str:
     text = clean_characters(text)
     text = handle_stress(text, keep=policy.stress)
     if lang == "ru":
+        # "1 000 000" (digit groups split by spaces, as Russian typography does) is one number
+        text = re.sub(
+            r"(?<![\d,.])(\d{1,3})((?:[ \u00a0\u202f]\d{3})+)(?![\d,])",
+            lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)),
+            text,
+        )
         for pattern, words in _RU_ABBREVIATIONS:
             text = re.sub(pattern, words, text)
         text = _ru_years_abbrev(text)

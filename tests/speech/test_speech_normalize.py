@@ -23,6 +23,7 @@ pytest.importorskip("num2words")
         ("2 рубля и 100 руб.", "два рубля и сто рублей"),
         ("3,5 кг", "три целых пять десятых килограмма"),
         ("в 1812 г.", "в тысяча восемьсот двенадцатом году"),
+        ("12\u00a0500 шагов", "двенадцать тысяч пятьсот шагов"),
     ],
 )
 def test_russian_numbers(text, expected):
@@ -33,6 +34,8 @@ def test_russian_number_gender_follows_the_noun():
     pytest.importorskip("pymorphy3")
     assert normalize("1 ягоду и 2 девочки", "ru") == "одну ягоду и две девочки"
     assert normalize("21 яблоко", "ru") == "двадцать одно яблоко"
+    assert normalize("2 000 001 звезда", "ru") == "два миллиона одна звезда"
+    assert normalize("1 000 000 звёзд", "ru") == "один миллион звёзд"
 
 
 @pytest.mark.parametrize(
