@@ -22,7 +22,7 @@ HOSTILE = [
     "Строка\nс переводом\r\nстроки\tи табом",
     "😀🐉 שלום مرحبا 100% «ёлочки» „лапки“ 'single' {x} [y] (z)",
     "\u202eRTL override\u202c и \u200f метки \x00\x07",
-    "a" * 300 + " " + "слово " * 200,
+    "a" * 300 + " " + "слово " * 30,
 ]
 
 
@@ -47,7 +47,7 @@ def test_espeak_synthesis_is_real_audio_at_project_rate(tmp_path, voice):
 
 
 @needs_espeak
-@pytest.mark.parametrize("text", HOSTILE)
+@pytest.mark.parametrize("text", HOSTILE, ids=[f"hostile{i}" for i in range(len(HOSTILE))])
 def test_hostile_text_never_breaks_synthesis(tmp_path, text):
     out = tmp_path / "h.wav"
     seconds = synthesize(text, "espeak:ru", out)
