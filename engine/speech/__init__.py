@@ -1,0 +1,26 @@
+"""The narration block (TTS). Public API used by the pipeline and the bot:
+
+- ``catalogue()`` / ``voices_for(lang)`` / ``default_voice(lang)``: the voices and which can speak;
+- ``synthesize(text, voice_id, out_wav, report=None) -> seconds``: one line to one wav;
+- ``narrate(story, folder, report, voice=None)``: every scene to timed, loudness-normalised audio;
+- ``doctor()``: readiness of every TTS backend.
+
+Importing this package is cheap: no model is loaded until a voice is asked to speak.
+"""
+
+from engine.speech.audio import SAMPLE_RATE
+from engine.speech.doctor import doctor
+from engine.speech.narrate import narrate
+from engine.speech.synth import synthesize
+from engine.speech.voices import VoiceInfo, catalogue, default_voice, voices_for
+
+__all__ = [
+    "SAMPLE_RATE",
+    "VoiceInfo",
+    "catalogue",
+    "default_voice",
+    "doctor",
+    "narrate",
+    "synthesize",
+    "voices_for",
+]
