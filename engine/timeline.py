@@ -9,6 +9,7 @@ pictures' spans (``picture_spans``) follow from those: each cut sits in the midd
 
 from __future__ import annotations
 
+import itertools
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def picture_spans(story: Story, total: float) -> list[PictureSpan]:
     """
     scenes = story.scenes
     cuts = [0.0]
-    for prev, nxt in zip(scenes, scenes[1:], strict=False):
+    for prev, nxt in itertools.pairwise(scenes):
         cuts.append(round((prev.end + nxt.start) / 2.0, 3))
     cuts.append(total)
     return [PictureSpan(s.index, cuts[i], cuts[i + 1]) for i, s in enumerate(scenes)]
@@ -102,7 +103,7 @@ def picture_spans(story: Story, total: float) -> list[PictureSpan]:
 def crossfade_length(story: Story, spans: list[PictureSpan]) -> float:
     """One crossfade length for the whole video: CROSSFADE, shortened if a pause or picture is shorter."""
     length = CROSSFADE
-    for prev, nxt in zip(story.scenes, story.scenes[1:], strict=False):
+    for prev, nxt in itertools.pairwise(story.scenes):
         pause = nxt.start - prev.end
         if pause > 0:
             length = min(length, pause)

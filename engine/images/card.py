@@ -34,12 +34,29 @@ PALETTES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], tuple[int,
     "triumphant": ((90, 40, 110), (240, 180, 60), (255, 240, 190)),
 }
 ALIASES = {
-    "joyful": "happy", "cheerful": "happy", "bright": "happy", "peaceful": "calm", "neutral": "calm",
-    "gloomy": "sad", "melancholic": "sad", "dark": "scary", "horror": "scary", "fear": "scary",
-    "suspense": "tense", "danger": "tense", "exciting": "adventurous", "adventure": "adventurous",
-    "comic": "funny", "comedy": "funny", "magic": "mysterious", "mystery": "mysterious",
-    "love": "warm", "tender": "warm", "victory": "triumphant", "epic": "triumphant",
-}  # fmt: skip
+    "joyful": "happy",
+    "cheerful": "happy",
+    "bright": "happy",
+    "peaceful": "calm",
+    "neutral": "calm",
+    "gloomy": "sad",
+    "melancholic": "sad",
+    "dark": "scary",
+    "horror": "scary",
+    "fear": "scary",
+    "suspense": "tense",
+    "danger": "tense",
+    "exciting": "adventurous",
+    "adventure": "adventurous",
+    "comic": "funny",
+    "comedy": "funny",
+    "magic": "mysterious",
+    "mystery": "mysterious",
+    "love": "warm",
+    "tender": "warm",
+    "victory": "triumphant",
+    "epic": "triumphant",
+}
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
@@ -76,7 +93,8 @@ def _renderable(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -
     if not isinstance(font, ImageFont.FreeTypeFont):
         return text
     notdef = _mask_key(font, "\U0010fffd")
-    return "".join(ch for ch in text if ch in " \n" or _mask_key(font, ch) != notdef)
+    kept = "".join(ch for ch in text if ch in " \n" or _mask_key(font, ch) != notdef)
+    return "\n".join(_SPACES.sub(" ", p).strip() for p in kept.split("\n"))
 
 
 def _mask_key(font: ImageFont.FreeTypeFont, ch: str) -> tuple:
@@ -146,11 +164,11 @@ def _background(size: tuple[int, int], palette, rng: random.Random) -> Image.Ima
     layer = Image.new("RGBA", small, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     for _ in range(rng.randint(4, 7)):
-        r = rng.uniform(0.12, 0.35) * min(small)
+        r = rng.uniform(0.15, 0.4) * min(small)
         cx, cy = rng.uniform(0, small[0]), rng.uniform(0, small[1])
         mix = rng.uniform(0.2, 0.8)
         colour = tuple(int(a * mix + b * (1 - mix)) for a, b in zip(accent, top, strict=True))
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(*colour, rng.randint(40, 90)))
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(*colour, rng.randint(70, 140)))
     layer = layer.filter(ImageFilter.GaussianBlur(min(small) / 14)).resize(size, Image.Resampling.BILINEAR)
     base.alpha_composite(layer)
     vignette = Image.radial_gradient("L").resize(size, Image.Resampling.BILINEAR)
@@ -196,8 +214,12 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     heading = _renderable(" · ".join(p for p in (title, number) if p), head_font)
     while heading and head_font.getlength(heading) > width - 2 * margin_x:
         heading = heading[:-2] + "…"
-    draw.text(((width - head_font.getlength(heading)) / 2, int(height * 0.045)), heading,
-              font=head_font, fill=(*palette[2], 230))  # fmt: skip
+    draw.text(
+        ((width - head_font.getlength(heading)) / 2, int(height * 0.045)),
+        heading,
+        font=head_font,
+        fill=(*palette[2], 230),
+    )
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     card.convert("RGB").save(out_path, format="PNG", compress_level=3)

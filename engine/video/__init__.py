@@ -4,7 +4,7 @@ Public API: ``assemble``, ``probe``, ``doctor``. Importing this package runs not
 heavy library; ffmpeg is only started by the functions.
 """
 
-from engine.video.assemble import assemble
+from engine.video.assembly import assemble
 from engine.video.doctor import doctor
 from engine.video.probe import probe
 

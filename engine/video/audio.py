@@ -33,11 +33,14 @@ SILENT_LUFS = -69.0
 MUSIC_BELOW_VOICE_LU = 9.0
 MUSIC_FADE_IN = 1.5
 MUSIC_FADE_OUT = 2.5
-#: sidechaincompress: threshold ~ -34 dBFS so any speech triggers it; ratio 8 ≈ 10–14 dB of ducking.
-DUCK = "threshold=0.02:ratio=8:attack=20:release=450:makeup=1"
+#: The ducker's threshold sits this far below the narration's own measured loudness, so it reacts to
+#: speech whatever level the voice block delivered; with ratio 10 speech pulls the music down ~10-14 dB.
+DUCK_BELOW_VOICE_DB = 16.0
+DUCK = "ratio=10:attack=20:release=450:makeup=1"
 
 _SUMMARY = re.compile(
-    r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:.*?I:\s+(-?[\d.]+|-?inf) LUFS.*?Peak:\s+(-?[\d.]+|-?inf) dBFS",
+    r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:"
+    r".*?I:\s+(-?[\d.]+|-?inf) LUFS.*?Peak:\s+(-?[\d.]+|-?inf) dBFS",
     re.S,
 )
 
@@ -109,7 +112,9 @@ def _narration_graph(story: Story, folder: Path, total: float) -> tuple[list[str
         n = len(chains)
         inputs += ["-i", _src(folder / scene.audio)]
         delay = max(0, round(scene.start * 1000))
-        chains.append(f"[{n}:a]aresample={RATE},aformat=channel_layouts=mono,adelay=delays={delay}:all=1[a{n}]")
+        chains.append(
+            f"[{n}:a]aresample={RATE},aformat=channel_layouts=mono,adelay=delays={delay}:all=1[a{n}]"
+        )
     if not chains:  # no narration at all: a silent track keeps the rest uniform
         return ["-f", "lavfi", "-t", f"{total:.3f}", "-i", f"anullsrc=r={RATE}:cl=mono"], "[0:a]anull[narr]"
     labels = "".join(f"[a{n}]" for n in range(len(chains)))
@@ -142,8 +147,11 @@ def build(story: Story, folder: Path, total: float, work: Path, cancel: CancelTo
         inputs += ["-i", _src(music_path)]
         graph += f";[{m}:a]{METER}[m1]"
         outputs += ["-map", "[m1]", "-f", "null", "-"]
-    result = run(["ffmpeg", "-hide_banner", "-nostdin", "-y", *inputs, "-filter_complex", graph, *outputs],
-                 stage="video", cancel=cancel)  # fmt: skip
+    result = run(
+        ["ffmpeg", "-hide_banner", "-nostdin", "-y", *inputs, "-filter_complex", graph, *outputs],
+        stage="video",
+        cancel=cancel,
+    )
     meters = parse_ebur128(result.stderr)
     voice = meters[0]
     if not has_music:
@@ -154,21 +162,41 @@ def build(story: Story, folder: Path, total: float, work: Path, cancel: CancelTo
     voice_level = TARGET_LUFS if voice.silent else voice.integrated
     music_gain = 0.0 if music.silent else (voice_level - MUSIC_BELOW_VOICE_LU) - music.integrated
     music_gain = max(-40.0, min(20.0, music_gain))
+    threshold = min(1.0, max(0.001, 10 ** ((voice_level - DUCK_BELOW_VOICE_DB) / 20)))
     mixed = work / "mix.wav"
     graph = (
         _music_chain(1, music_path, music_gain, total, "[music]") + ";"
         "[0:a]aformat=channel_layouts=stereo,asplit=2[voice][key];"
-        f"[music][key]sidechaincompress={DUCK}[ducked];"
+        f"[music][key]sidechaincompress=threshold={threshold:.5f}:{DUCK}[ducked];"
         f"[voice][ducked]amix=inputs=2:normalize=0:duration=first,atrim=0:{total:.3f},"
         f"asplit=2[mix_out][mix_meter];[mix_meter]{METER}[m0]"
     )
     result = run(
-        ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-i", _src(narration), "-i", _src(music_path),
-         "-filter_complex", graph, "-map", "[mix_out]", "-c:a", "pcm_s16le", _src(mixed),
-         "-map", "[m0]", "-f", "null", "-"],
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-nostdin",
+            "-y",
+            "-i",
+            _src(narration),
+            "-i",
+            _src(music_path),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[mix_out]",
+            "-c:a",
+            "pcm_s16le",
+            _src(mixed),
+            "-map",
+            "[m0]",
+            "-f",
+            "null",
+            "-",
+        ],
         stage="video",
         cancel=cancel,
-    )  # fmt: skip
+    )
     return _finish(mixed, parse_ebur128(result.stderr)[0], voice, music)
 
 

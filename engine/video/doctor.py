@@ -35,7 +35,9 @@ def _names(listing: str) -> set[str]:
 def doctor() -> list[BackendStatus]:
     rows: list[BackendStatus] = []
     if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
-        rows.append(BackendStatus("video", "ffmpeg", False, "ffmpeg/ffprobe not found: apt-get install ffmpeg"))
+        rows.append(
+            BackendStatus("video", "ffmpeg", False, "ffmpeg/ffprobe not found: apt-get install ffmpeg")
+        )
     else:
         missing = [e for e in ENCODERS if e not in _names(_ffmpeg_list("encoders"))]
         missing += [f for f in FILTERS if f not in _names(_ffmpeg_list("filters"))]
@@ -43,11 +45,20 @@ def doctor() -> list[BackendStatus]:
             detail = "this ffmpeg lacks " + ", ".join(missing) + " (Debian's ffmpeg package has them all)"
             rows.append(BackendStatus("video", "ffmpeg", False, detail, default=True))
         else:
-            rows.append(BackendStatus("video", "ffmpeg", True, "libx264 + aac, zoompan, xfade, libass "
-                                      "subtitles, sidechaincompress, loudnorm", default=True))  # fmt: skip
+            rows.append(
+                BackendStatus(
+                    "video",
+                    "ffmpeg",
+                    True,
+                    "libx264 + aac, zoompan, xfade, libass subtitles, sidechaincompress, loudnorm",
+                    default=True,
+                )
+            )
     font = find_font()
     if font is None:
-        rows.append(BackendStatus("video", "font", False, "no Cyrillic font: apt-get install fonts-dejavu-core"))
+        rows.append(
+            BackendStatus("video", "font", False, "no Cyrillic font: apt-get install fonts-dejavu-core")
+        )
     else:
         rows.append(BackendStatus("video", "font", True, f"{font.family} ({font.path})", default=True))
     rows.append(

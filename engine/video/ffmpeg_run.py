@@ -10,6 +10,7 @@ the error message.
 from __future__ import annotations
 
 import collections
+import contextlib
 import queue
 import subprocess
 import threading
@@ -27,10 +28,8 @@ def _pump_progress(stream, out: queue.Queue) -> None:
     for raw in iter(stream.readline, b""):
         key, _, value = raw.decode("ascii", "replace").strip().partition("=")
         if key in ("out_time_us", "out_time_ms"):  # both are microseconds (a historic ffmpeg quirk)
-            try:
+            with contextlib.suppress(ValueError):  # "N/A" before the first frame
                 out.put(int(value) / 1e6)
-            except ValueError:
-                pass
     out.put(None)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: The still is upscaled to this multiple of the output before zoompan (sub-pixel-smooth motion).
-SUPERSAMPLE = 2
+SUPERSAMPLE: float = 2
 #: How far a zoom goes over one picture (1.0 → 1.0 + ZOOM); slow on purpose.
 ZOOM = 0.12
 
@@ -73,7 +73,7 @@ def scene_chain(input_label: str, motion: Motion, frames: int, size: tuple[int, 
     """Filters from one still to ``frames`` moving yuv420p frames: cover-fit at SUPERSAMPLE × size
     (crop to the output's aspect, never stretch), then zoompan down to ``size``."""
     w, h = size
-    sw, sh = w * SUPERSAMPLE, h * SUPERSAMPLE
+    sw, sh = round(w * SUPERSAMPLE / 2) * 2, round(h * SUPERSAMPLE / 2) * 2
     return (
         f"{input_label}scale={sw}:{sh}:force_original_aspect_ratio=increase:flags=lanczos,"
         f"crop={sw}:{sh},setsar=1,{zoompan_filter(motion, frames, size, fps)},format=yuv420p"

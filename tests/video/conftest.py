@@ -14,17 +14,38 @@ from engine.story import Line, Scene, Story
 from engine.timeline import layout
 
 
-def make_tone(path: Path, seconds: float, freq: float = 300.0, rate: int = 24000, silence_after: float = 0.0,
-              channels: int = 1, volume: float = 0.5) -> Path:  # fmt: skip
+def make_tone(
+    path: Path,
+    seconds: float,
+    freq: float = 300.0,
+    rate: int = 24000,
+    silence_after: float = 0.0,
+    channels: int = 1,
+    volume: float = 0.5,
+) -> Path:
     """A sine wav (optionally followed by silence), like a TTS wav: mono 24 kHz s16."""
     graph = f"sine=frequency={freq}:sample_rate={rate}:duration={seconds},volume={volume}"
     if silence_after:
         graph += f",apad=pad_dur={silence_after}"
     subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", graph,
-         "-ac", str(channels), "-c:a", "pcm_s16le", str(path)],
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            graph,
+            "-ac",
+            str(channels),
+            "-c:a",
+            "pcm_s16le",
+            str(path),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     return path
 
 
@@ -44,8 +65,14 @@ StoryFactory = Callable[..., Story]
 def story_factory(tmp_path: Path) -> StoryFactory:
     """Build a laid-out story in tmp_path: one tone wav and one frame per scene text."""
 
-    def build(texts: list[str], seconds: float = 1.2, aspect: str = "16:9", music: bool = False,
-              silence_after: float = 0.0, title: str = "Тест") -> Story:  # fmt: skip
+    def build(
+        texts: list[str],
+        seconds: float = 1.2,
+        aspect: str = "16:9",
+        music: bool = False,
+        silence_after: float = 0.0,
+        title: str = "Тест",
+    ) -> Story:
         colours = [(180, 40, 40), (40, 150, 60), (40, 60, 170), (160, 140, 30), (120, 40, 140)]
         story = Story(prompt="p", lang="ru", genre="fairy_tale", title=title, aspect=aspect, seed=1)
         for i, text in enumerate(texts):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -74,15 +75,18 @@ def test_split_cues_cuts_words_longer_than_a_line() -> None:
 
 def test_story_cues_follow_line_timing_inside_scene() -> None:
     story = Story(prompt="p", lang="ru", genre="fable")
-    lines = [Line("Первая фраза сцены, довольно короткая.", start=0.0, end=2.0),
-             Line("«Вторая фраза!» — сказал герой и долго-долго смотрел на небо над лесом.", start=2.3, end=6.0)]  # fmt: skip
+    second_text = "«Вторая фраза!» — сказал герой и долго-долго смотрел на небо над лесом."
+    lines = [
+        Line("Первая фраза сцены, довольно короткая.", start=0.0, end=2.0),
+        Line(second_text, start=2.3, end=6.0),
+    ]
     story.scenes.append(Scene(index=0, text="", lines=lines, start=10.0, end=16.0))
     cues = story_cues(story)
     assert cues[0].start == pytest.approx(10.0)
     assert cues[-1].end == pytest.approx(16.0)
     second = [c for c in cues if c.start >= 12.3 - 1e-6]
     assert second and second[0].start == pytest.approx(12.3)
-    for a, b in zip(cues, cues[1:], strict=False):
+    for a, b in itertools.pairwise(cues):
         assert a.end <= b.start + 1e-6 and a.start < a.end
 
 

@@ -30,8 +30,9 @@ def _pcm(path: Path, rate: int = 8000) -> np.ndarray:
     """The file's audio as mono float samples (ffmpeg decodes, numpy measures)."""
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
-        capture_output=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        check=True,
+    ).stdout
     return np.frombuffer(raw, dtype="<f4")
 
 
@@ -67,7 +68,9 @@ def test_assemble_end_to_end_with_hostile_text(tmp_path: Path, story_factory: St
 
 
 @pytest.mark.parametrize("aspect", list(ASPECTS))
-def test_assemble_full_resolution_per_aspect(tmp_path: Path, story_factory: StoryFactory, aspect: str) -> None:
+def test_assemble_full_resolution_per_aspect(
+    tmp_path: Path, story_factory: StoryFactory, aspect: str
+) -> None:
     story = story_factory(["Одна короткая сцена."], seconds=0.8, aspect=aspect)
     out = tmp_path / f"{aspect.replace(':', 'x')}.mp4"
     info = assemble(story, tmp_path, out, null_reporter("video"))
@@ -116,8 +119,9 @@ def test_cancel_kills_ffmpeg(tmp_path: Path, story_factory: StoryFactory, monkey
 
     started = time.monotonic()
     with pytest.raises(Cancelled):
-        assemble(story, tmp_path, tmp_path / "c.mp4", StageReporter("video", on_progress, token),
-                 size=(1280, 720))  # fmt: skip
+        assemble(
+            story, tmp_path, tmp_path / "c.mp4", StageReporter("video", on_progress, token), size=(1280, 720)
+        )
     assert time.monotonic() - started < 15
     assert procs and procs[-1].poll() is not None and procs[-1].returncode < 0  # killed, not finished
     assert not (tmp_path / "c.mp4").exists() and not (tmp_path / "c.part.mp4").exists()
@@ -128,8 +132,11 @@ def test_run_ffmpeg_cancel_from_another_thread_is_prompt(tmp_path: Path) -> None
     threading.Timer(0.5, token.cancel).start()
     started = time.monotonic()
     with pytest.raises(Cancelled):
-        ffmpeg_run.run_ffmpeg(["ffmpeg", "-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-t", "3600",
-                               "-f", "null", "-"], "video", token)  # fmt: skip
+        ffmpeg_run.run_ffmpeg(
+            ["ffmpeg", "-f", "lavfi", "-i", "testsrc=s=320x180:r=25", "-t", "3600", "-f", "null", "-"],
+            "video",
+            token,
+        )
     assert time.monotonic() - started < 3
 
 

@@ -18,8 +18,7 @@ from engine.errors import StageError
 from engine.progress import StageReporter
 from engine.story import ASPECTS, Story
 from engine.timeline import crossfade_length, picture_spans, total_duration
-from engine.video import bitrate, kenburns, subtitles
-from engine.video import audio
+from engine.video import audio, bitrate, kenburns, subtitles
 from engine.video.ffmpeg_run import run_ffmpeg
 from engine.video.fonts import find_font
 from engine.video.probe import probe
@@ -71,8 +70,9 @@ def plan_segments(story: Story, folder: Path, total: float, work: Path, size: tu
     return segments, fade, total_frames
 
 
-def filter_graph(segments: list[Segment], fade: int, size: tuple[int, int], subs: str | None,
-                 audio_chain: str) -> str:  # fmt: skip
+def filter_graph(
+    segments: list[Segment], fade: int, size: tuple[int, int], subs: str | None, audio_chain: str
+) -> str:
     """Ken Burns chain per picture, an xfade chain joining them, then the subtitles; the soundtrack
     gets its final gain and a loudness meter (whose summary reports the output's LUFS)."""
     parts = [
@@ -82,7 +82,9 @@ def filter_graph(segments: list[Segment], fade: int, size: tuple[int, int], subs
     label = "[v0]"
     for i in range(1, len(segments)):
         offset = segments[i].first_frame / FPS
-        parts.append(f"{label}[v{i}]xfade=transition=fade:duration={fade / FPS:.4f}:offset={offset:.4f}[x{i}]")
+        parts.append(
+            f"{label}[v{i}]xfade=transition=fade:duration={fade / FPS:.4f}:offset={offset:.4f}[x{i}]"
+        )
         label = f"[x{i}]"
     tail = f"subtitles=filename={subs}," if subs else ""
     parts.append(f"{label}{tail}format=yuv420p[vout]")
@@ -90,23 +92,57 @@ def filter_graph(segments: list[Segment], fade: int, size: tuple[int, int], subs
     return ";".join(parts)
 
 
-def _encode_args(segments: list[Segment], audio: Path, graph: str, enc: bitrate.Encoding, total: float,
-                 out: Path) -> list[str]:  # fmt: skip
+def _encode_args(
+    segments: list[Segment], audio: Path, graph: str, enc: bitrate.Encoding, total: float, out: Path
+) -> list[str]:
     args = ["ffmpeg", "-y"]
     for seg in segments:
         args += ["-f", "image2", "-pattern_type", "none", "-i", "file:" + str(seg.picture.resolve())]
     args += ["-i", "file:" + str(audio.resolve())]
     args += [
-        "-filter_complex", graph,
-        "-map", "[vout]", "-map", "[aout]",
-        "-c:v", "libx264", "-preset", PRESET, "-crf", str(enc.crf),
-        "-maxrate", str(enc.maxrate), "-bufsize", str(enc.bufsize),
-        "-pix_fmt", "yuv420p", "-profile:v", "high", "-r", str(FPS),
-        "-c:a", "aac", "-b:a", str(enc.audio_bps), "-ar", "48000", "-ac", "2",
-        "-t", f"{total:.3f}", "-movflags", "+faststart", "-f", "mp4",
+        "-filter_complex",
+        graph,
+        "-map",
+        "[vout]",
+        "-map",
+        "[aout]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        PRESET,
+        "-crf",
+        str(enc.crf),
+        "-maxrate",
+        str(enc.maxrate),
+        "-bufsize",
+        str(enc.bufsize),
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "high",
+        "-r",
+        str(FPS),
+        "-c:a",
+        "aac",
+        "-b:a",
+        str(enc.audio_bps),
+        "-ar",
+        "48000",
+        "-ac",
+        "2",
+        "-t",
+        f"{total:.3f}",
+        "-movflags",
+        "+faststart",
+        "-f",
+        "mp4",
         "file:" + str(out.resolve()),
-        "-map", "[meter]", "-f", "null", "-",
-    ]  # fmt: skip
+        "-map",
+        "[meter]",
+        "-f",
+        "null",
+        "-",
+    ]
     return args
 
 
@@ -147,8 +183,13 @@ def assemble(
         report(0.1 + 0.9 * min(1.0, seconds / total), f"encoding {seconds:.0f}/{total:.0f} s")
 
     try:
-        log = run_ffmpeg(_encode_args(segments, sound.path, graph, enc, total, partial), "video",
-                         report.cancel, on_time, cwd=work)  # fmt: skip
+        log = run_ffmpeg(
+            _encode_args(segments, sound.path, graph, enc, total, partial),
+            "video",
+            report.cancel,
+            on_time,
+            cwd=work,
+        )
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
