@@ -185,9 +185,10 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     palette = palette_for(scene.mood or story.mood)
     card = _background(size, palette, rng)
 
-    # Panel for the words: upper ~three quarters, leaving the bottom for subtitles.
-    margin_x = int(width * 0.08)
-    panel = (margin_x, int(height * 0.12), width - margin_x, int(height * 0.76))
+    # Panel for the words: upper ~three quarters, leaving the bottom for subtitles, and ~10% clear
+    # at every edge, which the Ken Burns zoom and pans may crop away.
+    margin_x = int(width * 0.1)
+    panel = (margin_x, int(height * 0.17), width - margin_x, int(height * 0.76))
     overlay = Image.new("RGBA", size, (0, 0, 0, 0))
     ImageDraw.Draw(overlay).rounded_rectangle(panel, radius=int(min(size) * 0.03), fill=(10, 12, 20, 120))
     card.alpha_composite(overlay)
@@ -215,7 +216,7 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     while heading and head_font.getlength(heading) > width - 2 * margin_x:
         heading = heading[:-2] + "…"
     draw.text(
-        ((width - head_font.getlength(heading)) / 2, int(height * 0.045)),
+        ((width - head_font.getlength(heading)) / 2, int(height * 0.095)),
         heading,
         font=head_font,
         fill=(*palette[2], 230),

@@ -169,7 +169,7 @@ def assemble(
     sound = audio.build(story, folder, total, work, report.cancel)
     report(0.08, "writing subtitles")
     font = find_font()
-    cues = subtitles.story_cues(story, subtitles.max_chars_for(size))
+    cues = subtitles.story_cues(story, subtitles.max_chars_for(size), folder)
     subtitles.write_ass(cues, size, font.family if font else "DejaVu Sans", work / ASS_NAME)
 
     segments, fade, _ = plan_segments(story, folder, total, work, size)

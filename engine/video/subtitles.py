@@ -14,7 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.story import Story
+from engine.story import Scene, Story
+from engine.video.sync import find_pauses, snap_boundaries
 
 #: Invisible WORD JOINER put after every literal backslash so libass never reads it as an escape.
 WORD_JOINER = "\u2060"
@@ -135,15 +136,24 @@ def split_cues(text: str, max_chars: int = 42, max_lines: int = 2) -> list[tuple
     current: list[str] = []
     for word in words:
         if current and wrap_cue([*current, word], max_chars, max_lines) is None:
-            groups.append(current)
-            current = []
+            # Full: end the cue at its last sentence or clause end in the second half, if any,
+            # rather than in the middle of a phrase.
+            cut = len(current)
+            for j in range(len(current) - 1, len(current) // 2 - 1, -1):
+                if _SENTENCE_END.search(current[j]) or _CLAUSE_END.search(current[j]):
+                    cut = j + 1
+                    break
+            groups.append(current[:cut])
+            current = current[cut:]
         current.append(word)
         if _SENTENCE_END.search(word) and len(" ".join(current)) >= 0.4 * capacity:
             groups.append(current)
             current = []
     if current:
         # A one- or two-word tail reads badly alone: join it to the previous cue when that fits.
-        if groups and len(current) <= 2 and wrap_cue(groups[-1] + current, max_chars, max_lines):
+        # (A whole short sentence stays on its own: the voice pauses before it.)
+        joinable = groups and not _SENTENCE_END.search(groups[-1][-1])
+        if joinable and len(current) <= 2 and wrap_cue(groups[-1] + current, max_chars, max_lines):
             groups[-1] = groups[-1] + current
         else:
             groups.append(current)
@@ -155,46 +165,58 @@ def split_cues(text: str, max_chars: int = 42, max_lines: int = 2) -> list[tuple
     return cues
 
 
-def _timed(pieces: list[tuple[str, ...]], start: float, end: float) -> list[Cue]:
-    """Share ``start..end`` among cues in proportion to their length (speech runs at a steady pace)."""
+def _timed(
+    pieces: list[tuple[str, ...]], start: float, end: float, pauses: list[tuple[float, float]] = ()
+) -> list[Cue]:
+    """Share ``start..end`` among cues in proportion to their length (speech runs at a roughly
+    steady pace), then move each change onto a real pause in the voice (``pauses``, absolute s)."""
     if not pieces:
         return []
     weights = [sum(len(line) for line in p) + 4 for p in pieces]
     total = float(sum(weights))
-    cues: list[Cue] = []
-    t = start
-    for piece, weight in zip(pieces, weights, strict=True):
-        nxt = t + (end - start) * weight / total
-        cues.append(Cue(round(t, 3), round(nxt, 3), piece))
-        t = nxt
-    return cues
+    bounds = [start]
+    for weight in weights:
+        bounds.append(bounds[-1] + (end - start) * weight / total)
+    bounds = snap_boundaries(bounds, list(pauses))
+    return [
+        Cue(round(a, 3), round(b, 3), piece) for piece, a, b in zip(pieces, bounds, bounds[1:], strict=False)
+    ]
 
 
-def story_cues(story: Story, max_chars: int = 42) -> list[Cue]:
+def _scene_pauses(scene: Scene, folder: Path | None) -> list[tuple[float, float]]:
+    """The pauses in the scene's narration wav, in absolute video seconds ([] without the wav)."""
+    if folder is None or not scene.audio or not (folder / scene.audio).is_file():
+        return []
+    return [(scene.start + a, scene.start + b) for a, b in find_pauses(folder / scene.audio)]
+
+
+def story_cues(story: Story, max_chars: int = 42, folder: Path | None = None) -> list[Cue]:
     """All cues of a laid-out story: each Line's text over its own span inside its scene's narration.
 
     Lines without usable timing share the scene's narration span by text length; a scene without
-    lines shows its text over the whole span.
+    lines shows its text over the whole span. With ``folder``, cue changes snap to the pauses
+    heard in each scene's wav.
     """
     cues: list[Cue] = []
     for scene in story.scenes:
         span = max(0.0, scene.end - scene.start)
+        pauses = _scene_pauses(scene, folder)
         lines = [ln for ln in scene.lines if ln.text.strip()]
         timed = bool(lines) and all(ln.end > ln.start for ln in lines)
         if timed:
             for ln in lines:
                 start = scene.start + ln.start
                 end = min(scene.start + ln.end, scene.end) if span else scene.start + ln.end
-                cues += _timed(split_cues(ln.text, max_chars), start, max(end, start + 0.3))
+                cues += _timed(split_cues(ln.text, max_chars), start, max(end, start + 0.3), pauses)
         elif lines:
             weights = [len(ln.text) for ln in lines]
             t = scene.start
             for ln, weight in zip(lines, weights, strict=True):
                 nxt = t + span * weight / max(1, sum(weights))
-                cues += _timed(split_cues(ln.text, max_chars), t, nxt)
+                cues += _timed(split_cues(ln.text, max_chars), t, nxt, pauses)
                 t = nxt
         elif scene.text.strip():
-            cues += _timed(split_cues(scene.text, max_chars), scene.start, scene.end)
+            cues += _timed(split_cues(scene.text, max_chars), scene.start, scene.end, pauses)
     return cues
 
 
