@@ -208,7 +208,7 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
 
     # Small heading: the story's title and the scene's number.
     title = _clean_text(story.title).replace("\n", " ")
-    head_size = max(10, int(height * 0.032))
+    head_size = max(10, int(min(size) * 0.036))
     head_font = _font(head_size, True)
     position = next((i for i, s in enumerate(story.scenes) if s is scene), None)
     number = f"{position + 1}/{len(story.scenes)}" if position is not None else ""

@@ -67,6 +67,7 @@ def story_factory(tmp_path: Path) -> StoryFactory:
 
     def build(
         texts: list[str],
+        folder: Path | None = None,
         seconds: float = 1.2,
         aspect: str = "16:9",
         music: bool = False,
@@ -74,19 +75,21 @@ def story_factory(tmp_path: Path) -> StoryFactory:
         title: str = "Тест",
     ) -> Story:
         colours = [(180, 40, 40), (40, 150, 60), (40, 60, 170), (160, 140, 30), (120, 40, 140)]
+        root = folder or tmp_path
+        root.mkdir(parents=True, exist_ok=True)
         story = Story(prompt="p", lang="ru", genre="fairy_tale", title=title, aspect=aspect, seed=1)
         for i, text in enumerate(texts):
-            wav = make_tone(tmp_path / f"scene_{i}.wav", seconds, silence_after=silence_after)
-            frame = make_frame(tmp_path / f"frame_{i}.png", colours[i % len(colours)])
+            wav = make_tone(root / f"scene_{i}.wav", seconds, silence_after=silence_after)
+            frame = make_frame(root / f"frame_{i}.png", colours[i % len(colours)])
             line = Line(text=text, audio=wav.name, start=0.0, end=seconds)
             story.scenes.append(
                 Scene(index=i, text=text, lines=[line], audio=wav.name, frame=frame.name, image=frame.name)
             )
         if music:
             total_guess = len(texts) * (seconds + silence_after + 1) + 3
-            make_tone(tmp_path / "music.wav", total_guess, freq=1000.0, rate=44100, channels=2, volume=0.3)
+            make_tone(root / "music.wav", total_guess, freq=1000.0, rate=44100, channels=2, volume=0.3)
             story.music = "music.wav"
-        layout(story, tmp_path)
+        layout(story, root)
         return story
 
     return build

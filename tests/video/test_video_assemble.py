@@ -67,6 +67,16 @@ def test_assemble_end_to_end_with_hostile_text(tmp_path: Path, story_factory: St
     assert not (tmp_path / "story.part.mp4").exists()
 
 
+def test_hostile_folder_and_file_names(tmp_path: Path, story_factory: StoryFactory) -> None:
+    """Paths never enter the filter graph: a folder named like graph syntax changes nothing."""
+    folder = tmp_path / "we'ird: [dir], 100% {x} -y; subtitles=a.ass"
+    story = story_factory(["Сцена один.", "Сцена два."], folder=folder, seconds=0.6)
+    out = folder / "out: 'final' [1].mp4"
+    info = assemble(story, folder, out, null_reporter("video"), size=TINY)
+    assert out.is_file() and info["file"] == out.name
+    assert probe(out)["video_codec"] == "h264"
+
+
 @pytest.mark.parametrize("aspect", list(ASPECTS))
 def test_assemble_full_resolution_per_aspect(
     tmp_path: Path, story_factory: StoryFactory, aspect: str
