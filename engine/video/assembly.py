@@ -175,6 +175,7 @@ def assemble(
     segments, fade, _ = plan_segments(story, folder, total, work, size)
     enc = bitrate.choose(total, size)
     graph = filter_graph(segments, fade, size, ASS_NAME if cues else None, sound.encode_filter())
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(out_path.stem + ".part.mp4")
     report(0.1, "encoding the video")
     audio_done = time.monotonic()

@@ -161,3 +161,22 @@ def test_doctor_finds_ffmpeg_and_a_cyrillic_font() -> None:
     rows = {r.name: r for r in doctor()}
     assert rows["ffmpeg"].ready, rows["ffmpeg"].detail
     assert rows["font"].ready, rows["font"].detail
+
+
+def test_scene_without_a_picture_gets_a_text_card(tmp_path: Path, story_factory: StoryFactory) -> None:
+    story = story_factory(["Сцена с картинкой.", "Сцена без картинки."], seconds=0.6)
+    story.scenes[1].frame = story.scenes[1].image = None
+    assemble(story, tmp_path, tmp_path / "o.mp4", null_reporter("video"), size=TINY)
+    assert (tmp_path / "assembly" / "card_01.png").is_file()
+    assert any("text card" in note for note in story.notes)
+
+
+def test_probe_reports_streams_and_rejects_missing_files(tmp_path: Path) -> None:
+    from engine.errors import StageError
+    from tests.video.conftest import make_tone
+
+    info = probe(make_tone(tmp_path / "t.wav", 1.5))
+    assert info["duration"] == pytest.approx(1.5, abs=0.01)
+    assert info["video_codec"] is None and info["audio_codec"] == "pcm_s16le" and info["sample_rate"] == 24000
+    with pytest.raises(StageError):
+        probe(tmp_path / "nope.mp4")
