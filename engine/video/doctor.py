@@ -7,10 +7,20 @@ import shutil
 import subprocess
 
 from engine.backends import BackendStatus
-from engine.video.fonts import find_font
+from engine.video.fonts import emoji_font, find_font
 
 ENCODERS = ("libx264", "aac")
-FILTERS = ("zoompan", "xfade", "subtitles", "sidechaincompress", "loudnorm", "amix", "adelay", "apad")
+FILTERS = (
+    "zoompan",
+    "xfade",
+    "subtitles",
+    "sidechaincompress",
+    "ebur128",
+    "alimiter",
+    "amix",
+    "adelay",
+    "apad",
+)
 
 
 def _ffmpeg_list(kind: str) -> str:
@@ -50,7 +60,7 @@ def doctor() -> list[BackendStatus]:
                     "video",
                     "ffmpeg",
                     True,
-                    "libx264 + aac, zoompan, xfade, libass subtitles, sidechaincompress, loudnorm",
+                    "libx264 + aac, zoompan, xfade, libass subtitles, sidechaincompress, ebur128",
                     default=True,
                 )
             )
@@ -60,7 +70,13 @@ def doctor() -> list[BackendStatus]:
             BackendStatus("video", "font", False, "no Cyrillic font: apt-get install fonts-dejavu-core")
         )
     else:
-        rows.append(BackendStatus("video", "font", True, f"{font.family} ({font.path})", default=True))
+        emoji = emoji_font()
+        extra = (
+            "; emoji via Symbola"
+            if emoji
+            else "; no emoji font (apt-get install fonts-symbola): emoji show as boxes"
+        )
+        rows.append(BackendStatus("video", "font", True, f"{font.family} ({font.path}){extra}", default=True))
     rows.append(
         BackendStatus(
             "video",

@@ -59,3 +59,15 @@ def find_font(bold: bool = False) -> Font | None:
         if known and Path(known).is_file():
             return Font(family, Path(known))
     return None
+
+
+def emoji_font() -> Path | None:
+    """A monochrome outline emoji font libass can fall back to (Symbola, Debian ``fonts-symbola``).
+
+    libass draws outlines only, so colour-bitmap emoji fonts don't help; without an outline font
+    emoji in subtitles show as empty boxes (the text in the .ass file is still exact)."""
+    path = _fc_match("Symbola", False)
+    if path is not None:
+        return path
+    known = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
+    return known if known.is_file() else None
