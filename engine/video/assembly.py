@@ -24,8 +24,9 @@ from engine.video.fonts import find_font
 from engine.video.probe import probe
 
 FPS = 25
-#: Chosen by measurement on 2 cores (README): veryfast is ~2x the speed of `faster` at a similar
-#: size; ultrafast is faster still but its files are 5-8x bigger at the same CRF.
+#: Chosen by measurement (engine/video/bench.py, CPU s per video s at 720p, whole assembly):
+#: veryfast 0.50, faster 0.72 at a similar size; superfast ~0.51 but 2x the bytes; ultrafast 0.40
+#: but 4x the bytes at the same CRF (which the 50 MB cap then turns into blockiness).
 PRESET = "veryfast"
 WORK_DIR = "assembly"
 ASS_NAME = "subtitles.ass"
@@ -95,55 +96,19 @@ def filter_graph(
 def _encode_args(
     segments: list[Segment], audio: Path, graph: str, enc: bitrate.Encoding, total: float, out: Path
 ) -> list[str]:
+    """ffmpeg's argument list: one still per scene (read literally, never as a %d pattern), the
+    soundtrack, the graph, H.264/AAC in mp4 with the index up front, and the meter's null output."""
     args = ["ffmpeg", "-y"]
     for seg in segments:
         args += ["-f", "image2", "-pattern_type", "none", "-i", "file:" + str(seg.picture.resolve())]
-    args += ["-i", "file:" + str(audio.resolve())]
-    args += [
-        "-filter_complex",
-        graph,
-        "-map",
-        "[vout]",
-        "-map",
-        "[aout]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        PRESET,
-        "-crf",
-        str(enc.crf),
-        "-maxrate",
-        str(enc.maxrate),
-        "-bufsize",
-        str(enc.bufsize),
-        "-pix_fmt",
-        "yuv420p",
-        "-profile:v",
-        "high",
-        "-r",
-        str(FPS),
-        "-c:a",
-        "aac",
-        "-b:a",
-        str(enc.audio_bps),
-        "-ar",
-        "48000",
-        "-ac",
-        "2",
-        "-t",
-        f"{total:.3f}",
-        "-movflags",
-        "+faststart",
-        "-f",
-        "mp4",
-        "file:" + str(out.resolve()),
-        "-map",
-        "[meter]",
-        "-f",
-        "null",
-        "-",
-    ]
-    return args
+    args += ["-i", "file:" + str(audio.resolve()), "-filter_complex", graph]
+    video = ["-map", "[vout]", "-c:v", "libx264", "-preset", PRESET, "-crf", str(enc.crf)]
+    video += ["-maxrate", str(enc.maxrate), "-bufsize", str(enc.bufsize)]
+    video += ["-pix_fmt", "yuv420p", "-profile:v", "high", "-r", str(FPS)]
+    sound = ["-map", "[aout]", "-c:a", "aac", "-b:a", str(enc.audio_bps), "-ar", "48000", "-ac", "2"]
+    container = ["-t", f"{total:.3f}", "-movflags", "+faststart", "-f", "mp4", "file:" + str(out.resolve())]
+    meter = ["-map", "[meter]", "-f", "null", "-"]
+    return args + video + sound + container + meter
 
 
 def assemble(

@@ -171,32 +171,10 @@ def build(story: Story, folder: Path, total: float, work: Path, cancel: CancelTo
         f"[voice][ducked]amix=inputs=2:normalize=0:duration=first,atrim=0:{total:.3f},"
         f"asplit=2[mix_out][mix_meter];[mix_meter]{METER}[m0]"
     )
-    result = run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-nostdin",
-            "-y",
-            "-i",
-            _src(narration),
-            "-i",
-            _src(music_path),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[mix_out]",
-            "-c:a",
-            "pcm_s16le",
-            _src(mixed),
-            "-map",
-            "[m0]",
-            "-f",
-            "null",
-            "-",
-        ],
-        stage="video",
-        cancel=cancel,
-    )
+    inputs = ["-i", _src(narration), "-i", _src(music_path)]
+    outputs = ["-map", "[mix_out]", "-c:a", "pcm_s16le", _src(mixed), "-map", "[m0]", "-f", "null", "-"]
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-y", *inputs, "-filter_complex", graph, *outputs]
+    result = run(cmd, stage="video", cancel=cancel)
     return _finish(mixed, parse_ebur128(result.stderr)[0], voice, music)
 
 

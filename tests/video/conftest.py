@@ -27,25 +27,21 @@ def make_tone(
     graph = f"sine=frequency={freq}:sample_rate={rate}:duration={seconds},volume={volume}"
     if silence_after:
         graph += f",apad=pad_dur={silence_after}"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            graph,
-            "-ac",
-            str(channels),
-            "-c:a",
-            "pcm_s16le",
-            str(path),
-        ],
-        check=True,
-    )
+    codec = ["-ac", str(channels), "-c:a", "pcm_s16le"]
+    cmd = [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        graph,
+        *codec,
+        str(path),
+    ]
+    subprocess.run(cmd, check=True)
     return path
 
 
