@@ -32,6 +32,7 @@ class Cue:
     start: float
     end: float
     lines: tuple[str, ...]
+    style: str = "Default"  # "Speech" for a character's line (another voice): tinted, like the voice
 
     @property
     def text(self) -> str:
@@ -166,7 +167,11 @@ def split_cues(text: str, max_chars: int = 42, max_lines: int = 2) -> list[tuple
 
 
 def _timed(
-    pieces: list[tuple[str, ...]], start: float, end: float, pauses: list[tuple[float, float]] = ()
+    pieces: list[tuple[str, ...]],
+    start: float,
+    end: float,
+    pauses: list[tuple[float, float]] = (),
+    style: str = "Default",
 ) -> list[Cue]:
     """Share ``start..end`` among cues in proportion to their length (speech runs at a roughly
     steady pace), then move each change onto a real pause in the voice (``pauses``, absolute s)."""
@@ -179,7 +184,8 @@ def _timed(
         bounds.append(bounds[-1] + (end - start) * weight / total)
     bounds = snap_boundaries(bounds, list(pauses))
     return [
-        Cue(round(a, 3), round(b, 3), piece) for piece, a, b in zip(pieces, bounds, bounds[1:], strict=False)
+        Cue(round(a, 3), round(b, 3), piece, style)
+        for piece, a, b in zip(pieces, bounds, bounds[1:], strict=False)
     ]
 
 
@@ -188,6 +194,10 @@ def _scene_pauses(scene: Scene, folder: Path | None) -> list[tuple[float, float]
     if folder is None or not scene.audio or not (folder / scene.audio).is_file():
         return []
     return [(scene.start + a, scene.start + b) for a, b in find_pauses(folder / scene.audio)]
+
+
+def _style(speaker: str) -> str:
+    return "Default" if (speaker or "narrator") == "narrator" else "Speech"
 
 
 def story_cues(story: Story, max_chars: int = 42, folder: Path | None = None) -> list[Cue]:
@@ -207,13 +217,14 @@ def story_cues(story: Story, max_chars: int = 42, folder: Path | None = None) ->
             for ln in lines:
                 start = scene.start + ln.start
                 end = min(scene.start + ln.end, scene.end) if span else scene.start + ln.end
-                cues += _timed(split_cues(ln.text, max_chars), start, max(end, start + 0.3), pauses)
+                pieces = split_cues(ln.text, max_chars)
+                cues += _timed(pieces, start, max(end, start + 0.3), pauses, _style(ln.speaker))
         elif lines:
             weights = [len(ln.text) for ln in lines]
             t = scene.start
             for ln, weight in zip(lines, weights, strict=True):
                 nxt = t + span * weight / max(1, sum(weights))
-                cues += _timed(split_cues(ln.text, max_chars), t, nxt, pauses)
+                cues += _timed(split_cues(ln.text, max_chars), t, nxt, pauses, _style(ln.speaker))
                 t = nxt
         elif scene.text.strip():
             cues += _timed(split_cues(scene.text, max_chars), scene.start, scene.end, pauses)
@@ -266,14 +277,18 @@ def render_ass(cues: list[Cue], size: tuple[int, int], font: str) -> str:
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
         "Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
         "Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-        f"Style: Default,{font},{fs},&H00FFFFFF,&H000000FF,&H00141414,&H96000000,0,0,0,0,100,100,0,0,1,"
-        f"{outline:.1f},{outline / 2:.1f},2,{margin_h},{margin_h},{margin_v},1",
+        # narrator in white; characters' lines (spoken by another voice) in a pale yellow
+        *(
+            f"Style: {name},{font},{fs},{colour},&H000000FF,&H00141414,&H96000000,0,0,0,0,100,100,0,0,1,"
+            f"{outline:.1f},{outline / 2:.1f},2,{margin_h},{margin_h},{margin_v},1"
+            for name, colour in (("Default", "&H00FFFFFF"), ("Speech", "&H0096E6FF"))
+        ),
         "",
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     events = [
-        f"Dialogue: 0,{_timestamp(c.start)},{_timestamp(c.end)},Default,,0,0,0,,{escape_ass_text(c.text)}"
+        f"Dialogue: 0,{_timestamp(c.start)},{_timestamp(c.end)},{c.style},,0,0,0,,{escape_ass_text(c.text)}"
         for c in cues
         if c.end > c.start
     ]

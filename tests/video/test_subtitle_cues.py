@@ -78,7 +78,7 @@ def test_story_cues_follow_line_timing_inside_scene() -> None:
     second_text = "«Вторая фраза!» — сказал герой и долго-долго смотрел на небо над лесом."
     lines = [
         Line("Первая фраза сцены, довольно короткая.", start=0.0, end=2.0),
-        Line(second_text, start=2.3, end=6.0),
+        Line(second_text, speaker="char1", start=2.3, end=6.0),
     ]
     story.scenes.append(Scene(index=0, text="", lines=lines, start=10.0, end=16.0))
     cues = story_cues(story)
@@ -86,6 +86,11 @@ def test_story_cues_follow_line_timing_inside_scene() -> None:
     assert cues[-1].end == pytest.approx(16.0)
     second = [c for c in cues if c.start >= 12.3 - 1e-6]
     assert second and second[0].start == pytest.approx(12.3)
+    assert {c.style for c in second} == {"Speech"} and {c.style for c in cues if c not in second} == {
+        "Default"
+    }
+    doc = render_ass(cues, (1280, 720), "DejaVu Sans")
+    assert "Style: Speech," in doc and ",Speech,," in doc
     for a, b in itertools.pairwise(cues):
         assert a.end <= b.start + 1e-6 and a.start < a.end
 
