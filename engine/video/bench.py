@@ -180,11 +180,13 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--variants", default="default,ss1,scalecrop,fps20,superfast,faster,ultrafast")
+    parser.add_argument("--aspect", default="16:9", choices=["16:9", "9:16", "1:1"])
     parser.add_argument("--smoothness", action="store_true", help="measure pan judder per supersampling")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dt-bench-") as tmp:
         folder = Path(tmp)
         story = _material(folder, args.scenes, args.seconds)
+        story.aspect = args.aspect
         if args.smoothness:
             smoothness(folder)
         head = ("variant", "video s", "cpu s", "wall s", "cpu/video", "wall/video", "MB/min")
