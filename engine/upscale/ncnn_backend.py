@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ _gpu_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def gpu_name() -> str | None:
     """The first Vulkan GPU's name, or None (no GPU, no Vulkan driver, or DIGITELLER_DEVICE=cpu)."""
-    if os.environ.get("DIGITELLER_DEVICE", "").lower() == "cpu":
+    if os.environ.get("DIGITELLER_DEVICE", "").lower() == "cpu" or not _vulkan_driver_listed():
         return None
     ncnn = _import_ncnn()
     with _gpu_lock:
@@ -54,6 +55,15 @@ def gpu_name() -> str | None:
             return str(ncnn.get_gpu_info(0).device_name())
         except Exception:  # a broken Vulkan loader must not break the CPU path
             return None
+
+
+def _vulkan_driver_listed() -> bool:
+    """Whether any Vulkan driver (ICD) is registered. Without one, asking ncnn only prints
+    "vkCreateInstance failed" to stderr of every CLI run before answering 0 GPUs."""
+    if os.environ.get("VK_ICD_FILENAMES") or os.environ.get("VK_DRIVER_FILES"):
+        return True
+    folders = ("/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d", "/usr/local/share/vulkan/icd.d")
+    return any(Path(folder).is_dir() and any(Path(folder).glob("*.json")) for folder in folders)
 
 
 class NcnnUpscaler(Upscaler):

@@ -37,7 +37,8 @@ def doctor() -> list[BackendStatus]:
             detail, ready = f"{path} ({path.stat().st_size / 1e6:.1f} MB); PyTorch on the best device", True
         else:
             detail, ready = (
-                f"{path} missing; fetch {info.pth_url} (or run with --backend torch when online)",
+                f"{path} missing; fetch {info.pth_url} (--backend torch does when online) "
+                f"or convert the embedded one: python -m engine.upscale.ncnn_weights {info.name}",
                 False,
             )
         rows.append(BackendStatus("upscale", f"torch {info.name}", ready, detail))

@@ -133,7 +133,9 @@ class Upscaler:
             )
             np.clip(chw, 0.0, 1.0, out=chw)
             step[0] += 1
-        out = Image.fromarray(np.rint(chw.transpose(1, 2, 0) * 255.0).astype(np.uint8), "RGB")
+        chw *= 255.0  # in place: at x4 the float buffer is the largest thing in memory
+        np.rint(chw, out=chw)
+        out = Image.fromarray(np.ascontiguousarray(chw.astype(np.uint8).transpose(1, 2, 0)), "RGB")
         if out.size != target:  # chained passes overshoot (x6 = x4·x4 → down to x6)
             out = out.resize(target, Image.Resampling.LANCZOS)
         return out
