@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: Frames are this much larger than the video frame: room for a 1.15× Ken Burns zoom.
 HEADROOM = 1.15
+#: An image this close to covering the video counts as "at size": cropping to the frame's aspect
+#: can cost a pixel or two, and a 2 % Lanczos enlargement is invisible (the model would take seconds).
+AT_SIZE = 1.02
 
 
 def frame_size(size: tuple[int, int], headroom: float = HEADROOM) -> tuple[int, int]:
@@ -84,7 +87,7 @@ def fit_frames(
     for done, scene in enumerate(scenes):
         report(done / len(scenes), f"scene {scene.index}")
         img = crop_to_aspect(_open_image(folder / str(scene.image)), target)
-        if cover_scale(img.size, size) > 1.0 and unavailable is None:
+        if cover_scale(img.size, size) > AT_SIZE and unavailable is None:
             if upscaler is None:
                 try:
                     upscaler = get_upscaler(model, backend)

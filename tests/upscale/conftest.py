@@ -13,9 +13,9 @@ def fake_upscaler() -> FakeUpscaler:
     return FakeUpscaler()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_upscaler_cache():
-    """Every test builds its own upscalers, so a monkeypatched file location cannot leak."""
+@pytest.fixture
+def fresh_upscalers():
+    """For tests that monkeypatch where files are: build upscalers anew, and forget them after."""
     clear_cache()
     yield
     clear_cache()

@@ -12,7 +12,7 @@ from engine.story import Scene, Story
 from engine.upscale import frames
 from engine.upscale.frames import crop_to_aspect, fit_frames, frame_size, pick_scale, upscale_asset
 
-VIDEO = (1280, 720)
+VIDEO = (320, 180)  # small for speed; frame_size() is checked at the real sizes below
 
 
 def story_with_images(folder, sizes):
@@ -56,18 +56,17 @@ def test_crop_to_aspect_centres():
 
 
 def test_small_images_are_upscaled_and_large_ones_skip_the_model(tmp_path, fake):
-    # 256x256 (VQGAN-sized) needs x5.75 → x4; 640x360 needs x2.3 → x3; 1920x1080 covers the video.
-    story = story_with_images(tmp_path, [(256, 256), (640, 360), (1920, 1080), None])
+    # Frames are 368x208. 64x64 (cropped to 64x36) needs x5.75 → x4 then Lanczos; 160x90 needs x2.3
+    # → x3; 480x270 already covers the 320x180 video: no model.
+    story = story_with_images(tmp_path, [(64, 64), (160, 90), (480, 270), None])
     fit_frames(story, tmp_path, VIDEO, null_reporter("upscale"))
     used = sorted({scale for _shape, scale in fake.calls})
     assert used == [3, 4]
-    assert {shape[1:] for shape, scale in fake.calls if scale == 4} == {
-        (144, 256)
-    }  # cropped before the model
+    assert {shape[1:] for shape, scale in fake.calls if scale == 4} == {(36, 64)}  # cropped before the model
     for scene in story.scenes[:3]:
         assert scene.frame == f"frames/scene_{scene.index:02d}.png"
         with Image.open(tmp_path / scene.frame) as frame:
-            assert frame.size == (1472, 828) and frame.mode == "RGB"
+            assert frame.size == (368, 208) and frame.mode == "RGB"
     assert story.scenes[3].frame is None
     assert (
         story.backends["upscale"]
@@ -76,7 +75,7 @@ def test_small_images_are_upscaled_and_large_ones_skip_the_model(tmp_path, fake)
 
 
 def test_frames_at_size_skip_the_model_entirely(tmp_path, fake):
-    story = story_with_images(tmp_path, [(1280, 720), (2000, 1200)])
+    story = story_with_images(tmp_path, [(320, 180), (500, 300)])
     fit_frames(story, tmp_path, VIDEO, null_reporter("upscale"))
     assert fake.calls == []
     assert story.backends["upscale"] == "skipped: all frames at size"

@@ -79,7 +79,7 @@ def _copy_model(tmp_path, mutate) -> NcnnFiles:
         ("bin", lambda p, b: b.write_bytes(b"")),
     ],
 )
-def test_corrupt_model_file_gives_a_clear_error(tmp_path, monkeypatch, what, mutate):
+def test_corrupt_model_file_gives_a_clear_error(tmp_path, monkeypatch, fresh_upscalers, what, mutate):
     from engine.upscale import ncnn_backend
 
     files = _copy_model(tmp_path, mutate)
@@ -90,7 +90,7 @@ def test_corrupt_model_file_gives_a_clear_error(tmp_path, monkeypatch, what, mut
     assert str(getattr(files, what)) in message and "pip install" in message
 
 
-def test_missing_model_package_gives_a_clear_error(monkeypatch):
+def test_missing_model_package_gives_a_clear_error(monkeypatch, fresh_upscalers):
     from engine.upscale import models
 
     monkeypatch.setattr(models, "_package_dir", lambda package: None)
