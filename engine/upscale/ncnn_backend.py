@@ -109,7 +109,9 @@ class NcnnUpscaler(Upscaler):
         self._nets: dict[int, Any] = {}
 
     def device(self) -> str:
-        return f"Vulkan: {gpu_name()}" if self.use_gpu else f"cpu, {self.threads} threads"
+        if self.use_gpu:
+            return f"Vulkan: {gpu_name()}"
+        return f"cpu, {self.threads} thread{'s' if self.threads > 1 else ''}"
 
     def load(self) -> None:
         """Load every native scale now (otherwise each loads on first use); surfaces corrupt files early."""
