@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", help=f"comma-separated subset of: {', '.join(MODELS)}")
     parser.add_argument("--backend", default="ncnn")
     parser.add_argument("--tile", type=int, default=None, help="tile side (default: the backend's)")
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=0,
+        help="also time fit_frames on N scenes of 256x256 (VQGAN-sized) for a 1280x720 video",
+    )
     args = parser.parse_args(argv)
     wanted = set(args.models.split(",")) if args.models else set(MODELS)
     load_avg = os.getloadavg()[0]
@@ -88,7 +94,33 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     print(f"# device: {up.device()}; load average {os.getloadavg()[0]:.1f} at end")
+    if args.frames:
+        bench_fit_frames(args.frames)
     return 0
+
+
+def bench_fit_frames(count: int) -> None:
+    """The stage as the pipeline runs it: crop, upscale with the default model, fit to 1472x828."""
+    import tempfile
+
+    from engine.progress import null_reporter
+    from engine.story import Scene, Story
+    from engine.upscale import fit_frames
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        scenes = []
+        for i in range(1, count + 1):
+            test_picture(256).save(folder / f"s{i}.png")
+            scenes.append(Scene(index=i, text="", image=f"s{i}.png"))
+        story = Story(prompt="", lang="en", genre="fable", scenes=scenes)
+        started = time.perf_counter()
+        fit_frames(story, folder, (1280, 720), null_reporter("upscale"))
+        seconds = time.perf_counter() - started
+    print(
+        f"# fit_frames: {count} scenes 256x256 -> 1472x828 in {seconds:.1f} s ({seconds / count:.2f} s/frame)"
+    )
+    print(f"#   {story.backends['upscale']}")
 
 
 if __name__ == "__main__":
