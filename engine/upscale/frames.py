@@ -86,7 +86,8 @@ def fit_frames(
     resized_only = 0
     for done, scene in enumerate(scenes):
         report(done / len(scenes), f"scene {scene.index}")
-        img = crop_to_aspect(_open_image(folder / str(scene.image)), target)
+        # Flatten first: frames are opaque, and a transparent image would cost a second model pass.
+        img = crop_to_aspect(_flatten(_open_image(folder / str(scene.image))), target)
         if cover_scale(img.size, size) > AT_SIZE and unavailable is None:
             if upscaler is None:
                 try:
@@ -107,9 +108,7 @@ def fit_frames(
                 by_scale[scale] = by_scale.get(scale, 0) + 1
         else:
             resized_only += 1
-        frame = (
-            _flatten(img).resize(target, Image.Resampling.LANCZOS) if img.size != target else _flatten(img)
-        )
+        frame = img.resize(target, Image.Resampling.LANCZOS) if img.size != target else img
         out = frames_dir / f"scene_{scene.index:02d}.png"
         frame.save(out)
         scene.frame = out.relative_to(folder).as_posix()

@@ -138,3 +138,12 @@ def test_fit_frames_with_the_real_default_model(tmp_path):
     assert "1 x4 of 1 frames" in story.backends["upscale"]
     with Image.open(tmp_path / story.scenes[0].frame) as frame:
         assert frame.size == (368, 208)
+
+
+def test_transparent_scene_image_is_flattened_before_the_model(tmp_path, fake):
+    story = story_with_images(tmp_path, [(64, 36)])
+    Image.new("RGBA", (64, 36), (255, 0, 0, 0)).save(tmp_path / story.scenes[0].image)
+    fit_frames(story, tmp_path, VIDEO, null_reporter("upscale"))
+    assert len(fake.calls) == 1  # one RGB pass, no alpha pass
+    with Image.open(tmp_path / story.scenes[0].frame) as frame:
+        assert frame.mode == "RGB" and frame.getpixel((10, 10)) == (0, 0, 0)
