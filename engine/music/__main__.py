@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     p_eval.add_argument("--checkpoint", type=Path, default=CHECKPOINT_DIR)
     p_eval.add_argument("--pieces", type=int, default=40, help="generated pieces per mode")
     p_eval.add_argument("--no-write", action="store_true", help="print only, do not update metrics.json")
+    p_eval.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     p_sample = sub.add_parser("sample", help="generate a piece for a mood")
     p_sample.add_argument("--mood", default="calm")
     p_sample.add_argument("--seconds", type=float, default=60.0)
@@ -74,7 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "evaluate":
         from engine.music.evaluate import evaluate
 
-        evaluate(args.checkpoint, pieces_per_mode=args.pieces, write=not args.no_write, log=_logger(None))
+        evaluate(
+            args.checkpoint,
+            pieces_per_mode=args.pieces,
+            write=not args.no_write,
+            log=_logger(None),
+            threads=args.threads,
+        )
         return 0
     if args.command == "sample":
         from engine.music.compose import sample_to_file

@@ -31,6 +31,7 @@ Per piece we store the event tokens (``vocab.encode``), the mode and the note de
 from __future__ import annotations
 
 import hashlib
+import itertools
 import pickle
 import time
 from collections.abc import Callable
@@ -111,7 +112,7 @@ def fingerprint(notes: list[vocab.Note]) -> str:
     """A transposition-free identity of a melody: successive intervals and durations."""
     if not notes:
         return hashlib.sha1(b"").hexdigest()
-    parts = [f"{b.pitch - a.pitch},{b.start - a.start}" for a, b in zip(notes, notes[1:], strict=False)]
+    parts = [f"{b.pitch - a.pitch},{b.start - a.start}" for a, b in itertools.pairwise(notes)]
     parts.append(str(notes[-1].end - notes[-1].start))
     return hashlib.sha1(";".join(parts).encode()).hexdigest()
 

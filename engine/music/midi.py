@@ -23,7 +23,9 @@ def write_midi(path: Path, tracks: list[Track], bpm: float, names: list[str] | N
         inst = pretty_midi.Instrument(program=program, is_drum=is_drum, name=name)
         for n in notes:
             inst.notes.append(
-                pretty_midi.Note(velocity=int(n.velocity), pitch=n.pitch, start=n.start * step, end=n.end * step)
+                pretty_midi.Note(
+                    velocity=int(n.velocity), pitch=n.pitch, start=n.start * step, end=n.end * step
+                )
             )
         pm.instruments.append(inst)
     path.parent.mkdir(parents=True, exist_ok=True)

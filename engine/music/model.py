@@ -53,9 +53,7 @@ def skew(qe: torch.Tensor) -> torch.Tensor:
     return padded.reshape(b, h, length + 1, length)[:, :, 1:, :]
 
 
-def relative_logits_gather(
-    q: torch.Tensor, rel: torch.Tensor, q_start: int, k_len: int
-) -> torch.Tensor:
+def relative_logits_gather(q: torch.Tensor, rel: torch.Tensor, q_start: int, k_len: int) -> torch.Tensor:
     """Relative logits for queries at absolute positions ``q_start .. q_start+Tq-1`` against keys
     ``0 .. k_len-1``: ``q_i . E[j - i]``. ``rel`` is (H, max_len, dh), row max_len-1 <-> distance 0.
     Future pairs (j > i) get distance 0's column; the caller masks them."""
@@ -114,7 +112,10 @@ class Block(nn.Module):
         self.attn = RelativeSelfAttention(cfg)
         self.ln2 = nn.LayerNorm(cfg.d_model)
         self.ff = nn.Sequential(
-            nn.Linear(cfg.d_model, cfg.d_ff), nn.GELU(), nn.Linear(cfg.d_ff, cfg.d_model), nn.Dropout(cfg.dropout)
+            nn.Linear(cfg.d_model, cfg.d_ff),
+            nn.GELU(),
+            nn.Linear(cfg.d_ff, cfg.d_model),
+            nn.Dropout(cfg.dropout),
         )
         self.drop = nn.Dropout(cfg.dropout)
 

@@ -174,7 +174,9 @@ def train(out_dir: Path, cfg: TrainConfig, log: Callable[[str], None]) -> dict:
     train_pieces = [p for p in pieces if p.split == "train"]
     val_pieces = [p for p in pieces if p.split == "validation"]
     log(f"data: {json.dumps(summary)}")
-    val_subset = [val_pieces[i] for i in np.random.default_rng(0).permutation(len(val_pieces))[: cfg.eval_pieces]]
+    val_subset = [
+        val_pieces[i] for i in np.random.default_rng(0).permutation(len(val_pieces))[: cfg.eval_pieces]
+    ]
 
     model_cfg = ModelConfig(vocab_size=vocab.VOCAB_SIZE, **cfg.model)
     model = MusicTransformer(model_cfg)
@@ -207,9 +209,11 @@ def train(out_dir: Path, cfg: TrainConfig, log: Callable[[str], None]) -> dict:
         running += float(loss.detach())
         if (step + 1) % 20 == 0:
             elapsed = time.monotonic() - started
+            rate = (step + 1) * cfg.batch_size * model_cfg.max_len / elapsed
+            lr = learning_rate(step, cfg)
             log(
-                f"step {step + 1}/{cfg.steps} train_loss {running / 20:.4f} lr {learning_rate(step, cfg):.2e} "
-                f"elapsed {elapsed:.0f} s ({(step + 1) * cfg.batch_size * model_cfg.max_len / elapsed:.0f} tok/s)"
+                f"step {step + 1}/{cfg.steps} train_loss {running / 20:.4f} lr {lr:.2e} "
+                f"elapsed {elapsed:.0f} s ({rate:.0f} tok/s)"
             )
             running = 0.0
         if (step + 1) % cfg.eval_every == 0 and step + 1 < cfg.steps:
@@ -218,7 +222,7 @@ def train(out_dir: Path, cfg: TrainConfig, log: Callable[[str], None]) -> dict:
             log(f"step {step + 1} validation NLL/event ({len(val_subset)} pieces) {val:.4f}")
     train_seconds = time.monotonic() - started
     val = validation_nll(model, val_pieces)
-    log(f"final validation NLL/event (all {len(val_pieces)} pieces) {val:.4f}; training took {train_seconds:.0f} s")
+    log(f"final validation NLL/event (all {len(val_pieces)} pieces) {val:.4f}; took {train_seconds:.0f} s")
     out_dir.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
     torch.save({"config": model_cfg.to_dict(), "state_dict": state}, out_dir / "model.pt")
@@ -230,7 +234,9 @@ def train(out_dir: Path, cfg: TrainConfig, log: Callable[[str], None]) -> dict:
         "data": summary,
     }
     (out_dir / "config.json").write_text(
-        json.dumps({"model": model_cfg.to_dict(), "train": asdict(cfg), "vocab_size": vocab.VOCAB_SIZE}, indent=2)
+        json.dumps(
+            {"model": model_cfg.to_dict(), "train": asdict(cfg), "vocab_size": vocab.VOCAB_SIZE}, indent=2
+        )
         + "\n"
     )
     (out_dir / "training.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -34,8 +34,18 @@ def test_notes_round_trip(seed: int, polyphonic: bool) -> None:
 def test_long_gaps_are_several_shifts_and_velocity_only_on_change() -> None:
     notes = [Note(0, 60, 4, 72), Note(40, 62, 44, 72)]
     names = [vocab.describe(t) for t in vocab.encode(notes)]
-    assert names == ["VEL_4", "ON_60", "SHIFT_4", "OFF_60", "SHIFT_16", "SHIFT_16", "SHIFT_4", "ON_62",
-                     "SHIFT_4", "OFF_62"]
+    assert names == [
+        "VEL_4",
+        "ON_60",
+        "SHIFT_4",
+        "OFF_60",
+        "SHIFT_16",
+        "SHIFT_16",
+        "SHIFT_4",
+        "ON_62",
+        "SHIFT_4",
+        "OFF_62",
+    ]
 
 
 def test_decode_tolerates_sampler_garbage() -> None:
