@@ -1,0 +1,196 @@
+"""``python -m engine.music evaluate``: what the checkpoint is worth, on pieces it never saw.
+
+1. Held-out NLL per event (nats) of the Transformer vs a 2nd-order Markov chain fitted to the same
+   training pieces (once as they are, once with all the transpositions training used; the better of
+   the two is the baseline to beat).
+2. Key consistency of generated pieces: music21's key analysis (``analyze("key")``) of each piece,
+   its correlation coefficient, the share of note time inside the analysed key's scale, and whether
+   the first and second half agree on the key -- next to the same figures for held-out real tunes.
+3. Mode conditioning: share of minor-conditioned pieces that music21 hears as minor, against the
+   share of major-conditioned pieces heard as minor.
+4. Sampling speed: seconds of music per second of generation with the KV cache (and without, for
+   the same piece) on the machine's cores.
+
+Writes ``metrics.json`` beside the checkpoint (unless --no-write).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from engine.music import corpus, vocab
+
+MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
+MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading tone
+
+
+def to_stream(notes: list[vocab.Note]):
+    from music21 import note, stream
+
+    s = stream.Stream()
+    for n in notes:
+        m = note.Note(n.pitch, quarterLength=(n.end - n.start) / vocab.STEPS_PER_QUARTER)
+        s.insert(n.start / vocab.STEPS_PER_QUARTER, m)
+    return s
+
+
+def key_figures(notes: list[vocab.Note]) -> dict:
+    key = to_stream(notes).analyze("key")
+    tonic = key.tonic.pitchClass
+    scale = MAJOR_SCALE if key.mode == "major" else MINOR_SCALE
+    total = sum(n.end - n.start for n in notes)
+    inside = sum(n.end - n.start for n in notes if (n.pitch - tonic) % 12 in scale)
+    half = (notes[-1].end if notes else 0) // 2
+    first = [n for n in notes if n.start < half]
+    second = [n for n in notes if n.start >= half]
+    same = None
+    if len(first) >= 4 and len(second) >= 4:
+        a, b = to_stream(first).analyze("key"), to_stream(second).analyze("key")
+        same = a.tonic.pitchClass == b.tonic.pitchClass and a.mode == b.mode
+    return {
+        "mode": key.mode,
+        "correlation": float(key.correlationCoefficient),
+        "in_scale": inside / max(1, total),
+        "halves_agree": same,
+    }
+
+
+def summarise(figures: list[dict]) -> dict:
+    agree = [f["halves_agree"] for f in figures if f["halves_agree"] is not None]
+    return {
+        "pieces": len(figures),
+        "mean_key_correlation": round(float(np.mean([f["correlation"] for f in figures])), 3),
+        "mean_in_scale_share": round(float(np.mean([f["in_scale"] for f in figures])), 3),
+        "halves_same_key_rate": round(float(np.mean(agree)), 3) if agree else None,
+        "analysed_minor_rate": round(float(np.mean([f["mode"] == "minor" for f in figures])), 3),
+    }
+
+
+def markov_baselines(train_pieces, val_pieces, log) -> dict:
+    from engine.music.markov import MarkovModel
+
+    plain = [corpus.sequence(p) for p in train_pieces]
+    augmented = []
+    for p in train_pieces:
+        lo, hi = vocab.pitch_range(p.tokens)
+        for shift in range(max(-5, 24 - lo), min(6, 108 - hi) + 1):
+            q = corpus.Piece(**{**p.__dict__, "tokens": vocab.transpose(p.tokens, shift)})
+            augmented.append(corpus.sequence(q))
+    result = {}
+    for name, seqs in (("markov2_plain", plain), ("markov2_transposed", augmented)):
+        model = MarkovModel(vocab.VOCAB_SIZE).fit(seqs)
+        total, count = 0.0, 0
+        for p in val_pieces:
+            t, c = model.sequence_nll(corpus.sequence(p))
+            total += t
+            count += c
+        result[name] = round(total / count, 4)
+        log(f"{name}: held-out NLL/event {total / count:.4f} ({count} events)")
+    return result
+
+
+def evaluate(
+    checkpoint: Path,
+    pieces_per_mode: int = 40,
+    write: bool = True,
+    log: Callable = print,
+    threads: int | None = None,
+) -> dict:
+    import torch
+
+    from engine.device import cpu_threads
+    from engine.music.checkpoint import load_model
+    from engine.music.sampling import SampleSettings, generate
+    from engine.music.train import validation_nll
+
+    model = load_model(checkpoint)
+    pieces, summary = corpus.load_pieces()
+    train_pieces = [p for p in pieces if p.split == "train"]
+    val_pieces = [p for p in pieces if p.split == "validation"]
+    log(f"held-out pieces: {len(val_pieces)} (train {len(train_pieces)})")
+
+    torch.set_num_threads(threads or cpu_threads())
+    t0 = time.perf_counter()
+    model_nll = validation_nll(model, val_pieces)
+    log(f"music-transformer: held-out NLL/event {model_nll:.4f} ({time.perf_counter() - t0:.0f} s)")
+    baselines = markov_baselines(train_pieces, val_pieces, log)
+    best_baseline = min(baselines.values())
+
+    log("generating pieces per mode for key analysis ...")
+    generated: dict[str, list[dict]] = {"major": [], "minor": []}
+    settings = SampleSettings(temperature=1.0, top_p=0.95, max_steps=128, min_steps=64)
+    for mode in ("major", "minor"):
+        for i in range(pieces_per_mode):
+            tempo = vocab.TEMPOS[i % 3]
+            notes = vocab.decode(generate(model, mode, tempo, settings, seed=10_000 + i))
+            if len(notes) >= 8:
+                generated[mode].append(key_figures(notes))
+    real = [key_figures(vocab.decode([int(t) for t in p.tokens])) for p in val_pieces[: 2 * pieces_per_mode]]
+    gen_all = summarise(generated["major"] + generated["minor"])
+    real_summary = summarise(real)
+    minor_given_minor = summarise(generated["minor"])["analysed_minor_rate"]
+    minor_given_major = summarise(generated["major"])["analysed_minor_rate"]
+    log(f"generated (both modes): {gen_all}")
+    log(f"held-out real tunes:    {real_summary}")
+    log(
+        f"mode conditioning: analysed as minor | minor-conditioned {minor_given_minor:.2f}, "
+        f"| major-conditioned {minor_given_major:.2f}"
+    )
+
+    # speed: one 60 s piece at 100 bpm (400 sixteenths), cached and uncached, same seed
+    steps = 400
+    music_seconds = steps * 60.0 / 100 / vocab.STEPS_PER_QUARTER
+    speed_settings = SampleSettings(max_steps=steps, min_steps=steps)
+    t0 = time.perf_counter()
+    cached = generate(model, "major", "medium", speed_settings, seed=7, use_cache=True)
+    cached_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plain = generate(model, "major", "medium", speed_settings, seed=7, use_cache=False)
+    plain_s = time.perf_counter() - t0
+    log(
+        f"sampling {len(cached)} tokens = {music_seconds:.0f} s of music: KV cache {cached_s:.2f} s "
+        f"({music_seconds / cached_s:.1f}x real time), no cache {plain_s:.2f} s "
+        f"({music_seconds / plain_s:.1f}x); same tokens: {cached == plain}; threads {torch.get_num_threads()}"
+    )
+
+    metrics = {
+        "validation_pieces": len(val_pieces),
+        "validation_events": int(sum(len(p.tokens) + 1 for p in val_pieces)),
+        "nll_per_event": {"music_transformer": round(model_nll, 4), **baselines},
+        "nll_improvement_over_best_markov": round(best_baseline - model_nll, 4),
+        "perplexity": {
+            "music_transformer": round(float(np.exp(model_nll)), 3),
+            "best_markov": round(float(np.exp(best_baseline)), 3),
+        },
+        "generated": {
+            "per_mode": pieces_per_mode,
+            "settings": {"temperature": 1.0, "top_p": 0.95, "sixteenths": [64, 128]},
+            "both_modes": gen_all,
+            "minor_conditioned_analysed_minor_rate": minor_given_minor,
+            "major_conditioned_analysed_minor_rate": minor_given_major,
+        },
+        "held_out_real": real_summary,
+        "sampling_speed": {
+            "music_seconds": music_seconds,
+            "tokens": len(cached),
+            "kv_cache_seconds": round(cached_s, 3),
+            "kv_cache_realtime_factor": round(music_seconds / cached_s, 1),
+            "no_cache_seconds": round(plain_s, 3),
+            "no_cache_realtime_factor": round(music_seconds / plain_s, 1),
+            "cached_equals_uncached": cached == plain,
+            "torch_threads": torch.get_num_threads(),
+        },
+        "data": summary,
+    }
+    training = checkpoint / "training.json"
+    if training.exists():
+        metrics["training"] = json.loads(training.read_text())
+    if write:
+        (checkpoint / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        log(f"wrote {checkpoint / 'metrics.json'}")
+    return metrics
