@@ -1,0 +1,334 @@
+"""The scene composer: reads a scene, casts its characters, and composes a storybook picture.
+
+Plan first, draw second: every scene of the story is read (words → lemmas → setting, subjects)
+before any is drawn, so the cast is fixed story-wide and a scene that names nobody can still show
+the hero. Composition varies from scene to scene (layouts and horizon heights rotate, so no two
+neighbours are alike) while the story's look (colour grade, vignette, grain) stays the same.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import ImageDraw
+
+from engine.images import painter
+from engine.images.cast import Cast, Member
+from engine.images.index import AssetIndex, Match
+from engine.images.setting import SETTINGS, TIMES, WEATHER, Setting, detect
+from engine.images.words import Token, tokens
+from engine.story import Scene, Story
+
+MAX_SUBJECTS = 3
+MAX_SCENERY = 1
+_SETTING_OF = {w: place for place, words in SETTINGS.items() for w in words}
+_TIME_OF = {w: t for t, words in TIMES.items() for w in words}
+_WEATHER_OF = {w: t for t, words in WEATHER.items() for w in words}
+# Common nouns that, in a story with a named child, are that child ("девочка Маша").
+_GIRL_WORDS = {"девочка", "девчонка", "дочь", "дочка", "внучка", "девушка", "girl", "daughter"}
+_BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "юноша", "парень", "boy", "son"}
+_SCENERY_KINDS = ("building", "landform", "plant")
+_CHARACTER_KINDS = ("person", "creature", "flyer", "swimmer")
+_PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
+_PAINTED_PLACE_ASSET = {"sea": "painted:sea", "lake": "painted:lake", "desert": "painted:desert",
+                        "underwater": "painted:underwater", "space": "painted:space", "room": "painted:room",
+                        "city": "painted:city", "field": "painted:field"}  # fmt: skip
+
+# Where the cast stands: (x as a share of the width, depth 0 = front … 1 = far), main subject first.
+LAYOUTS: list[tuple[int, list[tuple[float, float]]]] = [
+    (-1, [(0.33, 0.0), (0.68, 0.3), (0.86, 0.6)]),
+    (1, [(0.66, 0.0), (0.3, 0.25), (0.13, 0.6)]),
+    (0, [(0.5, 0.05), (0.2, 0.4), (0.8, 0.4)]),
+    (-1, [(0.4, 0.1), (0.75, 0.05), (0.18, 0.55)]),
+    (1, [(0.6, 0.15), (0.25, 0.0), (0.84, 0.5)]),
+]
+HORIZONS = (0.56, 0.62, 0.52, 0.6)
+
+
+@dataclass
+class Placed:
+    match: Match
+    member: Member
+    role: str  # "subject" | "background" | "cast"
+
+
+@dataclass
+class ScenePlan:
+    scene: Scene
+    setting: Setting
+    subjects: list[Placed] = field(default_factory=list)
+    scenery: list[Placed] = field(default_factory=list)
+    setting_words: list[Token] = field(default_factory=list)
+    sky_words: list[Token] = field(default_factory=list)
+
+
+def scene_tokens(scene: Scene, known_en: frozenset[str]) -> list[Token]:
+    """The scene's words, most important first: keywords, then the image prompt, then the text."""
+    seen: set[str] = set()
+    out: list[Token] = []
+    text_tokens = tokens(scene.text, known_en)
+    surface_of = {t.lemma: t.surface for t in text_tokens}
+    for source in (" ".join(scene.keywords), scene.image_prompt):
+        for t in tokens(source, known_en):
+            if t.lemma not in seen:
+                seen.add(t.lemma)
+                out.append(
+                    Token(
+                        surface_of.get(t.lemma, t.surface),
+                        t.lemma,
+                        t.lang,
+                        t.noun or bool(t.name_gender),
+                        t.name_gender,
+                    )
+                )
+    for t in text_tokens:
+        if t.lemma not in seen:
+            seen.add(t.lemma)
+            out.append(t)
+    return out
+
+
+def story_style(story: Story) -> str:
+    styles = list(painter.STYLES)
+    return styles[zlib.crc32(f"{story.prompt}|{story.seed}".encode()) % len(styles)]
+
+
+class Composer:
+    """Composes every scene of one story; holds its cast and look."""
+
+    def __init__(self, story: Story, folder: Path, index: AssetIndex | None = None) -> None:
+        self.story = story
+        self.folder = folder
+        self.index = index or AssetIndex()
+        self.cast_path = folder / "images" / "cast.json"
+        self.cast = Cast.load(self.cast_path, self.index, story.seed)
+        self.style = story_style(story)
+        self.grain_seed = zlib.crc32(story.prompt.encode()) & 0xFFFF
+        self.offset = zlib.crc32(f"{story.seed}".encode()) % len(LAYOUTS)
+
+    # ------------------------------------------------------------------------------------ planning
+
+    def plan(self) -> list[ScenePlan]:
+        plans: list[ScenePlan] = []
+        previous: Setting | None = None
+        all_tokens = [scene_tokens(scene, self.index.english_words) for scene in self.story.scenes]
+        names: dict[str, Token] = {}
+        for toks in all_tokens:
+            for tok in toks:
+                if tok.name_gender and tok.name_gender not in names:
+                    names[tok.name_gender] = tok
+        for scene, toks in zip(self.story.scenes, all_tokens, strict=True):
+            setting = detect([t.lemma for t in toks], previous)
+            previous = setting
+            plan = ScenePlan(scene, setting)
+            keys: set[str] = set()
+            for tok in toks:
+                place = _SETTING_OF.get(tok.lemma)
+                if place is not None and place == setting.place:
+                    plan.setting_words.append(tok)
+                    continue
+                if tok.lemma in _TIME_OF or tok.lemma in _WEATHER_OF:
+                    # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
+                    if (
+                        _TIME_OF.get(tok.lemma) == setting.time
+                        or _WEATHER_OF.get(tok.lemma) == setting.weather
+                    ):
+                        plan.sky_words.append(tok)
+                    continue
+                if tok.lemma in _PAINTED_IN.get(setting.place, ()):
+                    plan.setting_words.append(tok)
+                    continue
+                tok = self._alias(tok, names)
+                m = self.index.match(tok)
+                if m is None or m.kind == "setting":
+                    continue
+                key = Cast.key_of(m)
+                if key in keys:
+                    continue
+                if m.kind in _SCENERY_KINDS and m.size >= 1.0:
+                    if len(plan.scenery) < MAX_SCENERY:
+                        keys.add(key)
+                        plan.scenery.append(Placed(m, self.cast.assign(m, self.index), "background"))
+                elif len(plan.subjects) < MAX_SUBJECTS:
+                    keys.add(key)
+                    plan.subjects.append(
+                        Placed(m, self.cast.assign(m, self.index, bool(tok.name_gender)), "subject")
+                    )
+            plans.append(plan)
+        hero = self.cast.protagonist()
+        for plan in plans:
+            if hero is not None and not any(p.member.kind in _CHARACTER_KINDS for p in plan.subjects):
+                # a scene that names nobody still shows the story's hero (not counted as a match)
+                m = Match("", "", hero.asset_id, "openmoji", hero.kind, hero.size, hero.key, 0.0, False)
+                plan.subjects.insert(0, Placed(m, hero, "cast"))
+                del plan.subjects[MAX_SUBJECTS:]
+        self.cast_path.parent.mkdir(parents=True, exist_ok=True)
+        self.cast.save(self.cast_path)
+        return plans
+
+    @staticmethod
+    def _alias(tok: Token, names: dict[str, Token]) -> Token:
+        """ "девочка" in a story about Маша is Маша: same character, same drawing."""
+        gender = "femn" if tok.lemma in _GIRL_WORDS else "masc" if tok.lemma in _BOY_WORDS else ""
+        name = names.get(gender) if gender else None
+        if name is None:
+            return tok
+        return Token(tok.surface, name.lemma, name.lang, True, name.name_gender)
+
+    # ------------------------------------------------------------------------------------- drawing
+
+    def draw(self, plan: ScenePlan, size: tuple[int, int], out_path: Path) -> list[dict]:
+        """Paint the scene into ``out_path`` (PNG, exactly ``size``); returns its word → asset matches."""
+        w, h = size
+        i = plan.scene.index
+        rng = random.Random(f"{self.story.seed}:{i}:{w}x{h}")
+        side, slots = LAYOUTS[(self.offset + i) % len(LAYOUTS)]
+        horizon = HORIZONS[(self.offset + i) % len(HORIZONS)]
+        if h > w:  # portrait: more sky, the cast stands lower and closer together
+            horizon = min(0.66, horizon + 0.06)
+            slots = [(0.5 + (x - 0.5) * 0.8, d) for x, d in slots]
+        canvas = painter.paint(size, plan.setting, rng, horizon, side, landmark=not plan.scenery)
+        base = math.sqrt(w * h) * 0.34
+        matches: list[dict] = []
+        sprites: list[
+            tuple[float, Placed, float, float, float, str]
+        ] = []  # (depth, who, x, foot, height, where)
+
+        for n, placed in enumerate(plan.scenery):
+            x = (1 - slots[0][0]) * w if n == 0 else rng.uniform(0.15, 0.85) * w
+            kind = placed.member.kind
+            height = base * (1.5 if kind == "plant" else 1.2 if kind == "building" else 1.4)
+            foot = canvas.horizon + (h - canvas.horizon) * (0.12 if kind != "plant" else 0.3)
+            sprites.append((2.0, placed, x, foot, min(height, h * 0.7), "scenery"))
+
+        main_box: tuple[float, float] | None = None
+        for n, placed in enumerate(plan.subjects):
+            sx, depth = slots[n % len(slots)]
+            member = placed.member
+            if member.kind in ("object", "plant"):
+                f = min(0.7, max(0.3, member.size**0.45))
+            else:
+                f = min(1.35, max(0.45, member.size**0.45)) * (1.08 if n == 0 else 1.0)
+            height = base * f * (1 - 0.4 * depth)
+            x = sx * w
+            foot = h - h * 0.04 - depth * (h - h * 0.04 - canvas.stand_top)
+            where = "ground"
+            if member.kind == "flyer" and (member.size < 0.9 or n > 0 or (self.offset + i) % 2 == 1):
+                where = "sky"
+                height = base * (0.9 if n == 0 else 0.6) * f
+                top = canvas.sky_box[0] + rng.uniform(0, 0.25) * (canvas.sky_box[1] - canvas.sky_box[0])
+                foot = min(canvas.horizon - 4, top + height)
+            elif member.kind == "swimmer" and canvas.water is not None:
+                where = "water"
+                top, bottom = canvas.water
+                foot = top + (bottom - top) * (0.55 + 0.35 * (1 - depth))
+                height = base * f * (0.55 + 0.45 * (foot - top) / max(1, bottom - top))
+            elif member.kind in ("object", "plant") and n > 0 and main_box is not None:
+                x = main_box[0] + (main_box[1] * 0.5 + height * 0.3) * (1 if sx > 0.5 else -1)
+                foot = main_box[2]
+                depth = -0.1
+            if n == 0:
+                main_box = (x, height, foot)
+            sprites.append((depth, placed, x, foot, height, where))
+
+        for depth, placed, x, foot, height, where in sorted(sprites, key=lambda s: -s[0]):
+            member = placed.member
+            fade = 0.12 if where == "scenery" else max(0.0, depth) * 0.18
+            box = painter.paste(canvas, member.asset_id, x, foot, min(height, h * 0.8), member.flip, fade,
+                                shadow=where in ("ground", "scenery"), max_width=w * 0.55)  # fmt: skip
+            if where == "water":
+                d = ImageDraw.Draw(canvas.img, "RGBA")
+                for k in range(3):  # ripples where the swimmer meets the water
+                    yy = foot - 2 + k * 5
+                    d.arc((box[0] - 10 - 8 * k, yy - 6, box[2] + 10 + 8 * k, yy + 6), 0, 180,
+                          fill=(255, 255, 255, 150 - 40 * k), width=2)  # fmt: skip
+            matches.append(self._match_row(placed))
+        for tok in plan.setting_words[:1]:
+            asset = (
+                canvas.scenery[0]
+                if canvas.scenery
+                else _PAINTED_PLACE_ASSET.get(plan.setting.place, "painted:" + plan.setting.place)
+            )
+            row = {"word": tok.surface, "lemma": tok.lemma, "asset": asset, "path": self._path(asset)}
+            matches.append(
+                {**row, "source": asset.split(":")[0], "role": "background", "en": plan.setting.place}
+            )
+        for tok in plan.sky_words[:1]:
+            is_time = _TIME_OF.get(tok.lemma) == plan.setting.time
+            en = plan.setting.time if is_time else plan.setting.weather
+            asset = f"painted:{en}-sky" if is_time else f"painted:{en}"
+            matches.append({"word": tok.surface, "lemma": tok.lemma, "asset": asset, "path": "",
+                            "source": "painted", "role": "background", "en": en})  # fmt: skip
+        painter.weather(canvas, plan.setting, rng)
+        img = painter.finish(canvas.img, self.style, self.grain_seed)
+        assert img.size == size
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_path.with_suffix(".tmp.png")
+        img.save(tmp, "PNG", compress_level=3)
+        tmp.replace(out_path)
+        return matches
+
+    def _path(self, asset: str) -> str:
+        info = self.index.assets.get(asset)
+        return info["path"] if info else ""
+
+    def _match_row(self, placed: Placed) -> dict:
+        m, member = placed.match, placed.member
+        info = self.index.info(member.asset_id)
+        return {
+            "word": m.word,
+            "lemma": m.lemma,
+            "asset": member.asset_id,
+            "path": info["path"],
+            "source": info["source"],
+            "role": placed.role,
+            "en": m.en,
+            "name": info["name"],
+        }
+
+    def keywords_en(self, plan: ScenePlan, matches: list[dict]) -> list[str]:
+        words: list[str] = []
+        for row in matches:
+            if row["role"] != "cast" and row["en"] and row["en"] not in words:
+                words.append(row["en"])
+        s = plan.setting
+        for extra in (
+            s.place,
+            s.time if s.time != "day" else "",
+            s.weather if s.weather != "clear" else "",
+            s.season if s.season != "summer" else "",
+        ):
+            if extra and extra not in words:
+                words.append(extra)
+        return words
+
+
+def compose_story(story: Story, folder: Path, size: tuple[int, int], report) -> dict:
+    """Compose every scene; returns timing figures (seconds per scene)."""
+    composer = Composer(story, folder)
+    plans = composer.plan()
+    total = len(plans)
+    times: list[float] = []
+    for n, plan in enumerate(plans):
+        report(n / max(1, total), f"scene {n + 1}/{total}")
+        t0 = time.perf_counter()
+        scene = plan.scene
+        rel = Path("images") / f"scene_{scene.index:02d}.png"
+        matches = composer.draw(plan, size, folder / rel)
+        scene.image = rel.as_posix()
+        scene.image_matches = matches
+        scene.keywords_en = composer.keywords_en(plan, matches)
+        times.append(time.perf_counter() - t0)
+        story.timings[f"images.scene_{scene.index:02d}"] = round(times[-1], 3)
+    report(1.0, f"{total} scenes composed")
+    return {
+        "scenes": total,
+        "seconds": sum(times),
+        "max_scene_seconds": max(times, default=0.0),
+        "style": composer.style,
+    }
