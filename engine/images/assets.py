@@ -24,7 +24,7 @@ from engine import paths
 
 OPENMOJI_VERSION = "17.0.0"
 CLDR_VERSION = "47.0.0"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 #: Put this into the README and the video credits: OpenMoji's licence requires attribution.
 ATTRIBUTION = (

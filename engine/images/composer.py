@@ -12,7 +12,7 @@ import math
 import random
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import ImageDraw
@@ -20,8 +20,9 @@ from PIL import ImageDraw
 from engine.images import painter
 from engine.images.cast import Cast, Member
 from engine.images.index import AssetIndex, Match
+from engine.images.render import is_cutout
 from engine.images.setting import SETTINGS, TIMES, WEATHER, Setting, detect
-from engine.images.words import Token, tokens
+from engine.images.words import Token, lemmas, tokens
 from engine.story import Scene, Story
 
 MAX_SUBJECTS = 3
@@ -34,6 +35,7 @@ _GIRL_WORDS = {"девочка", "девчонка", "дочь", "дочка", "
 _BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "юноша", "парень", "boy", "son"}
 _SCENERY_KINDS = ("building", "landform", "plant")
 _CHARACTER_KINDS = ("person", "creature", "flyer", "swimmer")
+_WATER_PLACES = ("sea", "lake", "underwater")
 _PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
 _PAINTED_PLACE_ASSET = {"sea": "painted:sea", "lake": "painted:lake", "desert": "painted:desert",
                         "underwater": "painted:underwater", "space": "painted:space", "room": "painted:room",
@@ -67,30 +69,85 @@ class ScenePlan:
     sky_words: list[Token] = field(default_factory=list)
 
 
-def scene_tokens(scene: Scene, known_en: frozenset[str]) -> list[Token]:
+def merge_bigrams(toks: list[Token], bigrams: dict[str, str]) -> list[Token]:
+    """Join two-word names from the word map into one token ("Дед Мороз", "летучая мышь")."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        if i + 1 < len(toks):
+            key = bigrams.get(f"{toks[i].lemma} {toks[i + 1].lemma}")
+            if key is not None:
+                a, b = toks[i], toks[i + 1]
+                out.append(Token(f"{a.surface} {b.surface}", key, a.lang, True))
+                i += 2
+                continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
+def scene_tokens(scene: Scene, index: AssetIndex) -> list[Token]:
     """The scene's words, most important first: keywords, then the image prompt, then the text."""
+    known = index.english_words
     seen: set[str] = set()
     out: list[Token] = []
-    text_tokens = tokens(scene.text, known_en)
-    surface_of = {t.lemma: t.surface for t in text_tokens}
+    text_tokens = merge_bigrams(tokens(scene.text, known), index.bigrams)
+    in_text = {t.lemma: t for t in reversed(text_tokens)}  # the first occurrence wins
+    for t in text_tokens:  # a keyword that is half of a two-word name stands for the whole name
+        if " " in t.lemma:
+            for part in t.lemma.split():
+                in_text.setdefault(part, t)
+            for part in lemmas(t.surface):
+                in_text[part] = t
     for source in (" ".join(scene.keywords), scene.image_prompt):
-        for t in tokens(source, known_en):
+        for t in merge_bigrams(tokens(source, known), index.bigrams):
+            t = in_text.get(t.lemma, t)
             if t.lemma not in seen:
                 seen.add(t.lemma)
-                out.append(
-                    Token(
-                        surface_of.get(t.lemma, t.surface),
-                        t.lemma,
-                        t.lang,
-                        t.noun or bool(t.name_gender),
-                        t.name_gender,
-                    )
-                )
+                # the text's own token knows the surface form and whether it was a capitalised name
+                out.append(t)
     for t in text_tokens:
         if t.lemma not in seen:
             seen.add(t.lemma)
             out.append(t)
     return out
+
+
+_NAMING = {"имя", "звать", "named", "called", "name"}
+
+
+def find_aliases(texts: list[str], index: AssetIndex) -> dict[str, Token]:
+    """Names given to a character: "дракон по имени Искра", "a girl named Amira", "detective Sam".
+
+    Later mentions of the name then show the same drawing as the noun that introduced it."""
+    aliases: dict[str, Token] = {}
+    for text in texts:
+        toks = tokens(text, index.english_words)
+        last_character: Token | None = None  # the latest character named in this text
+        previous: Token | None = None  # the character named by the word just before, if any
+        naming = False
+        for tok in toks:
+            if naming and last_character is not None and tok.lemma not in aliases:
+                aliases[tok.lemma] = last_character
+                naming = False
+                continue
+            if tok.lemma in _NAMING:
+                naming = True
+                continue
+            capitalised = tok.surface[:1].isupper()
+            if (
+                capitalised
+                and tok.lang == "en"
+                and previous is not None
+                and tok.lemma not in index.english_words
+                and tok.lemma not in aliases
+            ):
+                aliases[tok.lemma] = previous  # "detective Sam", "Captain Rosa"
+                continue
+            m = index.match(tok)
+            previous = tok if m is not None and m.kind in _CHARACTER_KINDS else None
+            last_character = previous or last_character
+    return aliases
 
 
 def story_style(story: Story) -> str:
@@ -116,7 +173,8 @@ class Composer:
     def plan(self) -> list[ScenePlan]:
         plans: list[ScenePlan] = []
         previous: Setting | None = None
-        all_tokens = [scene_tokens(scene, self.index.english_words) for scene in self.story.scenes]
+        all_tokens = [scene_tokens(scene, self.index) for scene in self.story.scenes]
+        aliases = find_aliases([scene.text for scene in self.story.scenes], self.index)
         names: dict[str, Token] = {}
         for toks in all_tokens:
             for tok in toks:
@@ -143,8 +201,12 @@ class Composer:
                 if tok.lemma in _PAINTED_IN.get(setting.place, ()):
                     plan.setting_words.append(tok)
                     continue
+                own_lemma = tok.lemma
+                if tok.lemma in aliases:
+                    named = aliases[tok.lemma]
+                    tok = Token(tok.surface, named.lemma, named.lang, True, named.name_gender)
                 tok = self._alias(tok, names)
-                m = self.index.match(tok)
+                m = self.index.match(tok, accept=is_cutout)
                 if m is None or m.kind == "setting":
                     continue
                 key = Cast.key_of(m)
@@ -153,12 +215,20 @@ class Composer:
                 if m.kind in _SCENERY_KINDS and m.size >= 1.0:
                     if len(plan.scenery) < MAX_SCENERY:
                         keys.add(key)
-                        plan.scenery.append(Placed(m, self.cast.assign(m, self.index), "background"))
+                        member = self.cast.assign(m, self.index)
+                        plan.scenery.append(Placed(replace(m, lemma=own_lemma), member, "background"))
                 elif len(plan.subjects) < MAX_SUBJECTS:
                     keys.add(key)
-                    plan.subjects.append(
-                        Placed(m, self.cast.assign(m, self.index, bool(tok.name_gender)), "subject")
-                    )
+                    member = self.cast.assign(m, self.index, bool(tok.name_gender))
+                    # the row keeps the scene's own word ("Amira"), the drawing is the character's
+                    plan.subjects.append(Placed(replace(m, lemma=own_lemma), member, "subject"))
+            # characters take the main slot, things come after them
+            plan.subjects.sort(key=lambda p: p.member.kind not in _CHARACTER_KINDS)
+            if plan.setting.place not in _WATER_PLACES and any(
+                p.member.kind == "swimmer" and p.member.size >= 0.6 for p in plan.subjects
+            ):
+                # a whale or an octopus means the scene is at sea, whatever was inherited
+                plan.setting = previous = replace(plan.setting, place="sea")
             plans.append(plan)
         hero = self.cast.protagonist()
         for plan in plans:

@@ -12,7 +12,9 @@ import csv
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from engine.images import wordmap
@@ -26,7 +28,7 @@ _SKIP_SUBGROUPS = {
     "subdivision-flag", "symbol-other", "symbols", "time", "hands", "hand-fingers-closed",
     "hand-fingers-open", "hand-fingers-partial", "hand-single-finger", "hand-prop", "body-parts",
     "person-gesture", "person-symbol", "emotion", "heart", "technology", "healthcare", "emergency",
-    "place-map", "keycap", "alphanum", "arrow",
+    "keycap", "alphanum", "arrow",
 }  # fmt: skip
 _SMILEYS_KEEP = {"face-costume"}
 
@@ -200,6 +202,7 @@ class AssetIndex:
     """Lookups over the cached index; cheap to construct (the JSON is loaded once per process)."""
 
     MIN_OPENMOJI = 7.0  # a Russian keyword or an English name; tags alone mislead (вода → umbrella)
+    MIN_OPENMOJI_EN = 6.0  # an emoji's name or its head noun ("small" in "small airplane" is not)
     MIN_CLIPART = 2.0
 
     def __init__(self, data: dict | None = None) -> None:
@@ -209,6 +212,17 @@ class AssetIndex:
         self.annotation: dict[str, str] = self.data["annotation"]
         self.english_words = frozenset(t for t in self.terms if " " not in t) | frozenset(wordmap.EN)
 
+    @cached_property
+    def bigrams(self) -> dict[str, str]:
+        """Two-word entries of the word map by their lemmas ("летучая мышь" → "летучий мышь")."""
+        from engine.images.words import lemmas
+
+        out: dict[str, str] = {}
+        for key in (*wordmap.RU, *wordmap.EN):
+            if " " in key:
+                out[" ".join(lemmas(key))] = key
+        return out
+
     def search(self, term: str) -> list[tuple[str, float]]:
         """Raw ranked hits for one lemma (for tests and debugging)."""
         return [(i, s) for i, s in self.terms.get(term.lower().replace("ё", "е"), [])]
@@ -217,8 +231,10 @@ class AssetIndex:
         table = wordmap.RU if lang == "ru" else wordmap.EN
         return table.get(lemma)
 
-    def match(self, tok: Token) -> Match | None:
-        """The drawing for one word, or None when nothing fits well enough."""
+    def match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
+        """The drawing for one word, or None when nothing fits well enough.
+
+        ``accept`` vets clip-art candidates (the composer rejects ones drawn on an opaque box)."""
         lemma = tok.lemma
         word = self.curated(lemma, tok.lang)
         if word is None and tok.name_gender:  # a first name: a girl or a boy
@@ -231,12 +247,18 @@ class AssetIndex:
                 )
         if not tok.noun or lemma in RU_STOP or lemma in EN_STOP:
             return None
+        if tok.lang == "en" and lemma.endswith(("ing", "ed", "ly", "ful", "ous")):
+            return None  # English has no morphology here: skip the obvious verbs and adjectives
         hits = self.terms.get(lemma, [])
-        best_om = next(
-            ((i, s) for i, s in hits if i.startswith("openmoji:") and s >= self.MIN_OPENMOJI), None
-        )
+        floor = self.MIN_OPENMOJI if tok.lang == "ru" else self.MIN_OPENMOJI_EN
+        best_om = next(((i, s) for i, s in hits if i.startswith("openmoji:") and s >= floor), None)
         best = best_om or next(
-            ((i, s) for i, s in hits if i.startswith("openclipart:") and s >= self.MIN_CLIPART), None
+            (
+                (i, s)
+                for i, s in hits[:4]
+                if i.startswith("openclipart:") and s >= self.MIN_CLIPART and (accept is None or accept(i))
+            ),
+            None,
         )
         if best is None:
             return None

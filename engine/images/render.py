@@ -40,6 +40,33 @@ def _geometry(asset_id: str) -> tuple[float, float, tuple[float, float, float, f
     return w / h, float(h), (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
 
 
+def is_cutout(asset_id: str) -> bool:
+    """True when the drawing stands free (transparent around it), as opposed to clip art drawn on an
+    opaque rectangle, which would paste into a scene as a box. Files that fail to render are rejected."""
+    try:
+        _aspect, _probe, box = _geometry(asset_id)
+        coverage = _coverage(asset_id)
+    except Exception:
+        return False
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return not (area > 0.8 and coverage > 0.8)
+
+
+@lru_cache(maxsize=4096)
+def _coverage(asset_id: str) -> float:
+    """Share of the visible box that is opaque."""
+    import cairosvg
+
+    png = cairosvg.svg2png(url=str(asset_file(asset_id)), output_height=64, unsafe=False)
+    alpha = Image.open(io.BytesIO(png)).convert("RGBA").getchannel("A")
+    box = alpha.getbbox()
+    if box is None:
+        return 0.0
+    region = alpha.crop(box)
+    opaque = sum(region.point(lambda a: 1 if a > 200 else 0).getdata())
+    return opaque / max(1, region.width * region.height)
+
+
 @lru_cache(maxsize=512)
 def sprite(asset_id: str, height: int, flip: bool = False) -> Image.Image:
     """The asset's visible drawing, trimmed, ``height`` px tall (width follows its proportions)."""

@@ -66,7 +66,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     "space": _w(
         """
-        космос космический планета звездолет ракета галактика орбита марс луна space planet
+        космос космический планета звездолет ракета галактика орбита марс space planet
         spaceship rocket galaxy orbit mars cosmos
         """
     ),
@@ -217,6 +217,8 @@ def _vote(words: list[str], table: dict[str, str]) -> tuple[str, str] | None:
 def detect(words: list[str], previous: Setting | None = None) -> Setting:
     """The setting of a scene from its lemmas (most important first), inheriting from ``previous``."""
     base = previous or Setting()
+    if base.place == "underwater":
+        base = replace(base, place="sea")  # a scene surfaces unless it says it is still underwater
     place = _vote(words, _SETTING_OF)
     time = _vote(words, _TIME_OF)
     weather = _vote(words, _WEATHER_OF)

@@ -30,7 +30,9 @@ EN_STOP = _words(
     very too also just only once upon time one two three first last next other another each every
     said says say saw see seen went go goes come came got get make made took take looked look back
     little big old new good bad great long away again still even never always much many more most
-    day
+    day window door wall small big large tiny huge young ancient strange golden dark bright cool hot
+    cold warm wet dry white black red green blue yellow single whole brave wise happy sad kind
+    clever funny scary quiet loud tall short high low deep early late broken
 """
 )
 
@@ -39,7 +41,8 @@ RU_STOP = _words(
     """
     время раз день год жизнь мир дело слово сила вещь сторона конец начало путь голос глаз рука нога
     голова лицо сердце душа мысль сказка история место чудо помощь радость страх друг вода праздник
-    новость ответ вопрос утро вечер ночь
+    новость ответ вопрос утро вечер ночь окно дверь стена кусок
+    край часть
 """
 )
 
@@ -102,13 +105,13 @@ def english_lemma(word: str, known: frozenset[str] | set[str] | dict | None = No
         candidates += [w[:-3] + "f", w[:-3] + "fe"]
     if len(w) > 3 and w.endswith("es"):
         candidates.append(w[:-2])
-    if len(w) > 2 and w.endswith("s") and not w.endswith("ss"):
+    if len(w) > 2 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
         candidates.append(w[:-1])
     if known is not None:
         for c in candidates:
             if c in known:
                 return c
-    return candidates[-1] if len(candidates) > 1 and w.endswith("s") and not w.endswith("ss") else w
+    return candidates[-1] if len(candidates) > 1 else w
 
 
 def tokens(text: str, known_en: frozenset[str] | set[str] | dict | None = None) -> list[Token]:
