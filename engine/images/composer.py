@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from PIL import ImageDraw
+from PIL import Image, ImageDraw
 
 from engine.images import painter
 from engine.images.cast import Cast, Member
@@ -36,6 +36,7 @@ _BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "ю�
 _SCENERY_KINDS = ("building", "landform", "plant")
 _CHARACTER_KINDS = ("person", "creature", "flyer", "swimmer")
 _WATER_PLACES = ("sea", "lake", "underwater")
+_DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
 _PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
 _PAINTED_PLACE_ASSET = {"sea": "painted:sea", "lake": "painted:lake", "desert": "painted:desert",
                         "underwater": "painted:underwater", "space": "painted:space", "room": "painted:room",
@@ -189,7 +190,10 @@ class Composer:
                 place = _SETTING_OF.get(tok.lemma)
                 if place is not None and place == setting.place:
                     plan.setting_words.append(tok)
-                    continue
+                    drawn = self.index.curated(tok.lemma, tok.lang)
+                    if drawn is None or drawn.kind not in _DRAWN_EVEN_AS_PLACE:
+                        continue  # the painter shows it (forest, sea, castle)
+                    # a rocket or a ship sets the place *and* is in the picture
                 if tok.lemma in _TIME_OF or tok.lemma in _WEATHER_OF:
                     # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
                     if (
@@ -288,7 +292,11 @@ class Composer:
             x = sx * w
             foot = h - h * 0.04 - depth * (h - h * 0.04 - canvas.stand_top)
             where = "ground"
-            if member.kind == "flyer" and (member.size < 0.9 or n > 0 or (self.offset + i) % 2 == 1):
+            indoors = plan.setting.place == "room"
+            if member.kind == "flyer" and (
+                (member.size < 0.5 or not indoors)
+                and (member.size < 0.9 or n > 0 or (self.offset + i) % 2 == 1)
+            ):
                 where = "sky"
                 height = base * (0.9 if n == 0 else 0.6) * f
                 top = canvas.sky_box[0] + rng.uniform(0, 0.25) * (canvas.sky_box[1] - canvas.sky_box[0])
@@ -298,19 +306,32 @@ class Composer:
                 top, bottom = canvas.water
                 foot = top + (bottom - top) * (0.55 + 0.35 * (1 - depth))
                 height = base * f * (0.55 + 0.45 * (foot - top) / max(1, bottom - top))
+                if plan.setting.place != "underwater":  # what sinks below the waterline stays in the water
+                    foot = max(top + height * 0.3, min(foot, bottom - height * 0.32))
             elif member.kind in ("object", "plant") and n > 0 and main_box is not None:
                 x = main_box[0] + (main_box[1] * 0.5 + height * 0.3) * (1 if sx > 0.5 else -1)
                 foot = main_box[2]
                 depth = -0.1
-            if n == 0:
+            if n == 0 and where == "ground":
                 main_box = (x, height, foot)
             sprites.append((depth, placed, x, foot, height, where))
 
         for depth, placed, x, foot, height, where in sorted(sprites, key=lambda s: -s[0]):
             member = placed.member
             fade = 0.12 if where == "scenery" else max(0.0, depth) * 0.18
-            box = painter.paste(canvas, member.asset_id, x, foot, min(height, h * 0.8), member.flip, fade,
-                                shadow=where in ("ground", "scenery"), max_width=w * 0.55)  # fmt: skip
+            grounded = where in ("ground", "scenery")
+            afloat = where == "water" and plan.setting.place != "underwater"
+            draw_foot = foot + height * 0.3 if afloat else foot  # the lower third sinks below the waterline
+            band = (0, int(foot), w, min(h, int(draw_foot + 2)))
+            below = canvas.img.crop(band) if afloat else None
+            box = painter.paste(
+                canvas, member.asset_id, x, draw_foot, min(height, h * 0.8), member.flip, fade,
+                shadow=grounded, max_width=w * 0.55, inside=0.85,
+            )  # fmt: skip
+            if below is not None:  # repaint the water over what is under it, leaving a faint ghost
+                mixed = Image.blend(canvas.img.crop(band), below, 0.85)
+                x0, x1 = max(0, box[0]), min(w, box[2])
+                canvas.img.paste(mixed.crop((x0, 0, x1, mixed.height)), (x0, band[1]))
             if where == "water":
                 d = ImageDraw.Draw(canvas.img, "RGBA")
                 for k in range(3):  # ripples where the swimmer meets the water

@@ -129,8 +129,8 @@ def _piece(
 
 
 def paste(canvas: Canvas, asset: str, cx: float, foot: float, height: float, flip: bool = False,
-          fade: float = 0.0, light: bool = True, shadow: bool = False,
-          max_width: float | None = None) -> tuple[int, int, int, int]:  # fmt: skip
+          fade: float = 0.0, light: bool = True, shadow: bool = False, max_width: float | None = None,
+          inside: float | None = None) -> tuple[int, int, int, int]:  # fmt: skip
     """Draw an asset with its bottom centre at (cx, foot); returns its box."""
     rgb, amount = canvas.light if light else ((1.0, 1.0, 1.0), 0.0)
     asset = om(asset) if ":" not in asset else asset
@@ -139,6 +139,9 @@ def paste(canvas: Canvas, asset: str, cx: float, foot: float, height: float, fli
     if max_width is not None and img.width > max_width:
         h = max(6, int(h * max_width / img.width / 4) * 4)
         img = _piece(asset, h, flip, canvas.haze, round(fade, 2), rgb, amount)
+    if inside is not None:  # keep at least this share of the drawing's width within the picture
+        slack = img.width * (1 - inside)
+        cx = min(max(cx, img.width / 2 - slack), canvas.img.width - img.width / 2 + slack)
     x, y = int(cx - img.width / 2), int(foot - img.height)
     if shadow:
         _contact_shadow(canvas.img, cx, foot, img.width * 0.85)
@@ -489,7 +492,7 @@ def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: f
         x = w * (0.78 if side <= 0 else 0.22)
         _hills(canvas, rng, _mix(far, near, 0.3), hz + u * 0.02, u * 0.02, hz + int(u * 0.1))
         if landmark:
-            paste(canvas, CASTLE, x, hz + u * 0.04, u * 0.42, rng.random() < 0.5, 0.12)
+            paste(canvas, CASTLE, x, hz + u * 0.04, u * 0.42, rng.random() < 0.5, 0.12, inside=1.0)
         _row(
             canvas,
             rng,
