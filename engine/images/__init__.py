@@ -168,6 +168,7 @@ def _run_seed(
         illustrator.draw(scene, story, size, path, sub, previous)
         _fit(path, size)
         scene.image = rel
+        scene.image_matches = []  # a generator draws from the prompt, not from indexed art
         previous = path
     report(1.0, f"{total} scenes generated")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import time
 import zlib
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from engine.images import painter
 from engine.images.cast import Cast, Member
 from engine.images.index import AssetIndex, Match
 from engine.images.render import is_cutout
-from engine.images.setting import SETTINGS, TIMES, WEATHER, Setting, detect
+from engine.images.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
 from engine.images.words import Token, lemmas, tokens
 from engine.story import Scene, Story
 
@@ -30,6 +31,11 @@ MAX_SCENERY = 1
 _SETTING_OF = {w: place for place, words in SETTINGS.items() for w in words}
 _TIME_OF = {w: t for t, words in TIMES.items() for w in words}
 _WEATHER_OF = {w: t for t, words in WEATHER.items() for w in words}
+_SEASON_WORDS = {w for words in SEASONS.values() for w in words if " " not in w}
+# Phrases a lemma list cannot see ("на дне" lemmatises to "на день").
+_UNDERWATER = re.compile(
+    r"\b(под вод|на дн[еоу]\b|морск\w* дн|underwater|under the (sea|water)|seabed)", re.I
+)
 # Common nouns that, in a story with a named child, are that child ("девочка Маша").
 _GIRL_WORDS = {"девочка", "девчонка", "дочь", "дочка", "внучка", "девушка", "girl", "daughter"}
 _BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "юноша", "парень", "boy", "son"}
@@ -182,7 +188,10 @@ class Composer:
                 if tok.name_gender and tok.name_gender not in names:
                     names[tok.name_gender] = tok
         for scene, toks in zip(self.story.scenes, all_tokens, strict=True):
-            setting = detect([t.lemma for t in toks], previous)
+            words = [t.lemma for t in toks]
+            if _UNDERWATER.search(scene.text or ""):
+                words.insert(0, "подводный")
+            setting = detect(words, previous)
             previous = setting
             plan = ScenePlan(scene, setting)
             keys: set[str] = set()
@@ -194,9 +203,16 @@ class Composer:
                     if drawn is None or drawn.kind not in _DRAWN_EVEN_AS_PLACE:
                         continue  # the painter shows it (forest, sea, castle)
                     # a rocket or a ship sets the place *and* is in the picture
+                if (
+                    tok.lemma in _SEASON_WORDS
+                    and tok.lemma not in _TIME_OF
+                    and tok.lemma not in _WEATHER_OF
+                    and self.index.curated(tok.lemma, tok.lang) is None
+                ):
+                    continue  # the painter shows the season (snow, autumn ground, blossom)
                 if tok.lemma in _TIME_OF or tok.lemma in _WEATHER_OF:
                     # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
-                    if (
+                    if setting.place != "underwater" and (
                         _TIME_OF.get(tok.lemma) == setting.time
                         or _WEATHER_OF.get(tok.lemma) == setting.weather
                     ):
@@ -332,7 +348,7 @@ class Composer:
                 mixed = Image.blend(canvas.img.crop(band), below, 0.85)
                 x0, x1 = max(0, box[0]), min(w, box[2])
                 canvas.img.paste(mixed.crop((x0, 0, x1, mixed.height)), (x0, band[1]))
-            if where == "water":
+            if afloat:
                 d = ImageDraw.Draw(canvas.img, "RGBA")
                 for k in range(3):  # ripples where the swimmer meets the water
                     yy = foot - 2 + k * 5
@@ -390,7 +406,7 @@ class Composer:
         s = plan.setting
         for extra in (
             s.place,
-            s.time if s.time != "day" else "",
+            s.time if s.time != "day" and s.place != "underwater" else "",
             s.weather if s.weather != "clear" else "",
             s.season if s.season != "summer" else "",
         ):

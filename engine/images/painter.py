@@ -81,6 +81,7 @@ class Canvas:
     sky_box: tuple[int, int] = (0, 0)  # y-range where flyers can be placed
     scenery: list[str] = field(default_factory=list)  # asset ids painted as scenery (for matches)
     sun: tuple[int, int] | None = None
+    autumn: bool = False  # deciduous trees turn orange
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -119,11 +120,31 @@ def _light(s: Setting) -> tuple[tuple[float, float, float], float]:
     return rgb, amount
 
 
+def _autumn(img: Image.Image) -> Image.Image:
+    """Turn green leaves orange and red: a hue shift of the green pixels only (trunks stay brown)."""
+    rgb = img.convert("RGB").convert("HSV")
+    h, s, v = (np.asarray(c, np.int16) for c in rgb.split())
+    green = (h > 35) & (h < 120) & (s > 60)
+    h = np.where(green, 12 + (h % 4) * 4, h)  # amber to orange, keeping the two-tone shading
+    out = Image.merge("HSV", [Image.fromarray(c.astype(np.uint8), "L") for c in (h, s, v)]).convert("RGB")
+    out.putalpha(img.getchannel("A"))
+    return out
+
+
 @lru_cache(maxsize=256)
 def _piece(
-    asset: str, height: int, flip: bool, haze: RGB, fade: float, light: tuple, tint: float
+    asset: str,
+    height: int,
+    flip: bool,
+    haze: RGB,
+    fade: float,
+    light: tuple,
+    tint: float,
+    autumn: bool = False,
 ) -> Image.Image:
     img = sprite(asset, height, flip)
+    if autumn:
+        img = _autumn(img)
     img = faded(img, haze, fade)
     return tinted(img, light, tint)
 
@@ -135,10 +156,11 @@ def paste(canvas: Canvas, asset: str, cx: float, foot: float, height: float, fli
     rgb, amount = canvas.light if light else ((1.0, 1.0, 1.0), 0.0)
     asset = om(asset) if ":" not in asset else asset
     h = max(6, round(height / 4.0) * 4)  # quantised heights let the sprite cache work
-    img = _piece(asset, h, flip, canvas.haze, round(fade, 2), rgb, amount)
+    autumn = canvas.autumn and asset == om(DECIDUOUS)
+    img = _piece(asset, h, flip, canvas.haze, round(fade, 2), rgb, amount, autumn)
     if max_width is not None and img.width > max_width:
         h = max(6, int(h * max_width / img.width / 4) * 4)
-        img = _piece(asset, h, flip, canvas.haze, round(fade, 2), rgb, amount)
+        img = _piece(asset, h, flip, canvas.haze, round(fade, 2), rgb, amount, autumn)
     if inside is not None:  # keep at least this share of the drawing's width within the picture
         slack = img.width * (1 - inside)
         cx = min(max(cx, img.width / 2 - slack), canvas.img.width - img.width / 2 + slack)
@@ -414,6 +436,7 @@ def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: f
         return _space(canvas, rng)
     _sky(canvas, s, rng)
     season = "winter" if s.place == "snowland" else s.season
+    canvas.autumn = season == "autumn"
     far, near = GRASS[season]
     if s.place == "desert":
         far, near = SAND
@@ -533,9 +556,23 @@ def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: f
         _row(canvas, rng, [CACTUS], 3, hz + u * 0.08, u * 0.16, 0.1, avoid=avoid)
         canvas.scenery.append(om(CACTUS))
     elif place == "snowland":
-        _row(canvas, rng, [ICEBERG], 2, hz + u * 0.03, u * 0.18, 0.25, avoid=avoid)
-        canvas.scenery.append(om(ICEBERG))
+        _ice(canvas, rng, hz, u)
+        canvas.scenery.append("painted:ice")
     return canvas
+
+
+def _ice(canvas: Canvas, rng: random.Random, hz: int, u: int) -> None:
+    """Ice floes on the horizon: flat-topped white slabs with a blue shadow side."""
+    d = ImageDraw.Draw(canvas.img)
+    w = canvas.img.width
+    for _ in range(rng.randint(3, 5)):
+        x, bw, bh = rng.uniform(0, 1) * w, rng.uniform(0.08, 0.2) * w, rng.uniform(0.03, 0.09) * u
+        top = hz - bh
+        slant, left, right = bw * 0.15, x - bw / 2, x + bw / 2
+        slab = [(left, hz + 2), (left + slant, top), (right - slant, top), (right, hz + 2)]
+        d.polygon(slab, fill=_shade((246, 250, 255), canvas.light))
+        d.polygon([(x + bw / 6, top), (x + bw / 2 - slant, top), (x + bw / 2, hz + 2), (x + bw / 4, hz + 2)],
+                  fill=_shade((190, 214, 236), canvas.light))  # fmt: skip
 
 
 def _underwater(canvas: Canvas, rng: random.Random) -> Canvas:

@@ -233,6 +233,8 @@ def detect(words: list[str], previous: Setting | None = None) -> Setting:
     )
     if result.weather == "snow" and not season:
         result = replace(result, season="winter")
+    if result.place == "underwater":
+        result = replace(result, weather="clear")
     if result.place == "space":
         result = replace(result, time="night", weather="clear")
     return result

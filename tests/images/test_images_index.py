@@ -80,3 +80,14 @@ def test_hostile_text_never_becomes_a_path(image_index, hostile):
         asset_file(hostile)
     with pytest.raises(KeyError):
         asset_file("openmoji:../../../../etc/passwd")
+
+
+def test_ensure_assets_is_fast_once_done(image_index):
+    import time
+
+    from engine.images.assets import ensure_assets, index_path
+
+    t0 = time.perf_counter()
+    ensure_assets()
+    assert time.perf_counter() - t0 < 0.5
+    assert index_path().is_file()
