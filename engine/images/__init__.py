@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.backends import BackendStatus
 from engine.errors import BackendUnavailable, StageError
-from engine.progress import StageReporter
+from engine.progress import Progress, StageReporter
 from engine.story import Story
 
 BACKENDS: tuple[str, ...] = ("composer", "vqgan", "biggan", "card")
@@ -50,8 +50,8 @@ def _seed_illustrator(name: str) -> tuple[Any | None, str]:
 def _card() -> tuple[Any | None, str]:
     try:
         from engine.images.card import draw_card  # the video engineer's module
-    except ImportError:
-        return None, "engine.images.card is not on this branch yet"
+    except ImportError as exc:
+        return None, f"engine.images.card cannot be imported ({exc})"
     return draw_card, "text card (Pillow)"
 
 
@@ -71,11 +71,10 @@ def doctor() -> list[BackendStatus]:
     """One row per image backend: ready or not, and what it needs."""
     rows: list[BackendStatus] = []
     vq, vq_reason = _seed_illustrator("vqgan")
+    auto_vq = _auto_vqgan() if vq is not None else False
     composer_ok, composer_detail = _composer_status()
-    rows.append(BackendStatus("images", "composer", composer_ok, composer_detail, default=vq is None))
-    rows.append(
-        BackendStatus("images", "vqgan", vq is not None, f"CLIP+VQGAN: {vq_reason}", default=vq is not None)
-    )
+    rows.append(BackendStatus("images", "composer", composer_ok, composer_detail, default=not auto_vq))
+    rows.append(BackendStatus("images", "vqgan", vq is not None, f"CLIP+VQGAN: {vq_reason}", default=auto_vq))
     bg, bg_reason = _seed_illustrator("biggan")
     rows.append(BackendStatus("images", "biggan", bg is not None, f"CLIP+BigGAN: {bg_reason}"))
     card, card_reason = _card()
@@ -89,9 +88,18 @@ def _resolve(backend: str) -> str:
             "images", f"unknown image backend {backend!r}", f"choose one of: auto, {', '.join(BACKENDS)}"
         )
     if backend == "auto":
-        vq, _ = _seed_illustrator("vqgan")
-        return "vqgan" if vq is not None else "composer"
+        return "vqgan" if _auto_vqgan() else "composer"
     return backend
+
+
+def _auto_vqgan() -> bool:
+    """ "auto" takes CLIP+VQGAN only with its weights *and* a GPU: on a CPU a scene takes many minutes,
+    while the composer needs a fraction of a second — an explicit ``vqgan`` still runs on a CPU."""
+    vq, _ = _seed_illustrator("vqgan")
+    if vq is None:
+        return False
+    device = vq.device() if hasattr(vq, "device") else "cpu"
+    return device != "cpu"
 
 
 def illustrate(
@@ -163,8 +171,12 @@ def _run_seed(
             plan, [composer._match_row(p) for p in plan.subjects if p.role != "cast"]
         )
         path, rel = _out(folder, scene.index)
-        sub = StageReporter(report.stage, None, report.cancel)
         report(n / total, f"scene {n + 1}/{total}")
+
+        def forward(p: Progress, n: int = n) -> None:  # a scene's own progress, as part of the stage
+            report((n + p.fraction) / total, f"scene {n + 1}/{total}: {p.message}")
+
+        sub = StageReporter(report.stage, forward, report.cancel)
         illustrator.draw(scene, story, size, path, sub, previous)
         _fit(path, size)
         scene.image = rel

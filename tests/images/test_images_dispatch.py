@@ -37,10 +37,14 @@ def _fake_seed(monkeypatch, ok: bool):
     calls = []
 
     class FakeIllustrator:
+        def device(self):
+            return "cuda"  # "auto" only takes a generator on a GPU
+
         def available(self):
             return ok, "fake weights" if ok else "no CLIP weights in the model cache"
 
         def draw(self, scene, story, size, out_path, report, init_image):
+            report(0.5, "half way")  # forwarded into the stage's progress
             calls.append((scene.index, init_image, tuple(scene.keywords_en)))
             Image.new("RGB", (64, 64), (scene.index * 40, 0, 0)).save(out_path)  # a generator's own size
 
@@ -76,3 +80,27 @@ def test_missing_seed_module_is_reported_not_raised(monkeypatch):
     monkeypatch.setitem(sys.modules, "engine.images.seed.biggan", None)  # import fails
     illustrator, reason = images._seed_illustrator("biggan")
     assert illustrator is None and "not installed" in reason
+
+
+def test_auto_keeps_the_composer_on_a_cpu(make_story, tmp_path, monkeypatch, image_index):
+    _fake_seed(monkeypatch, ok=True)
+    monkeypatch.setattr(
+        sys.modules["engine.images.seed.vqgan"].VQGANIllustrator, "device", lambda self: "cpu"
+    )
+    story = make_story(["Кот спал."])
+    images.illustrate(story, tmp_path, (160, 90), null_reporter("images"), "auto")
+    assert story.backends["images"] == "composer"
+    rows = {r.name: r for r in images.doctor()}
+    assert rows["vqgan"].ready and not rows["vqgan"].default and rows["composer"].default
+
+
+def test_seed_progress_is_forwarded(make_story, tmp_path, monkeypatch, image_index):
+    from engine.progress import StageReporter
+
+    _fake_seed(monkeypatch, ok=True)
+    seen = []
+    report = StageReporter("images", seen.append)
+    story = make_story(["Дракон спал.", "Дракон проснулся."])
+    images.illustrate(story, tmp_path, (160, 90), report, "vqgan")
+    fractions = [round(p.fraction, 2) for p in seen if "half way" in p.message]
+    assert fractions == [0.25, 0.75]
