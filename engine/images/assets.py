@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine import paths
+from engine.errors import EngineError
 
 OPENMOJI_VERSION = "17.0.0"
 CLDR_VERSION = "47.0.0"
@@ -118,7 +119,10 @@ def ensure_assets() -> None:
     with _lock:
         roots = locate()
         if roots.openmoji is None or roots.cldr_ru is None:
-            _npm_install()
+            try:
+                _npm_install()
+            except EngineError as exc:  # npm failed (offline, registry down): say so plainly
+                raise RuntimeError(f"npm could not install the scene art: {exc}") from exc
             roots = locate()
         if roots.openmoji is None:
             raise RuntimeError("openmoji was not found after npm install")

@@ -8,6 +8,7 @@ neighbours are alike) while the story's look (colour grade, vignette, grain) sta
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import re
@@ -25,6 +26,8 @@ from engine.images.render import is_cutout
 from engine.images.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
 from engine.images.words import Token, lemmas, tokens
 from engine.story import Scene, Story
+
+log = logging.getLogger(__name__)
 
 MAX_SUBJECTS = 3
 MAX_SCENERY = 1
@@ -340,10 +343,14 @@ class Composer:
             draw_foot = foot + height * 0.3 if afloat else foot  # the lower third sinks below the waterline
             band = (0, int(foot), w, min(h, int(draw_foot + 2)))
             below = canvas.img.crop(band) if afloat else None
-            box = painter.paste(
-                canvas, member.asset_id, x, draw_foot, min(height, h * 0.8), member.flip, fade,
-                shadow=grounded, max_width=w * 0.55, inside=0.85,
-            )  # fmt: skip
+            try:
+                box = painter.paste(
+                    canvas, member.asset_id, x, draw_foot, min(height, h * 0.8), member.flip, fade,
+                    shadow=grounded, max_width=w * 0.55, inside=0.85,
+                )  # fmt: skip
+            except Exception:  # a drawing that will not render is left out, and not claimed as shown
+                log.warning("could not draw %s; left it out", member.asset_id, exc_info=True)
+                continue
             if below is not None:  # repaint the water over what is under it, leaving a faint ghost
                 mixed = Image.blend(canvas.img.crop(band), below, 0.85)
                 x0, x1 = max(0, box[0]), min(w, box[2])

@@ -139,3 +139,21 @@ def test_english_story(make_story, tmp_path, image_index):
     first, second = ({r["en"] for r in s.image_matches} for s in story.scenes)
     assert "knight" in first and "mountains" in first
     assert {"dragon", "wolf"} <= second
+
+
+def test_a_drawing_that_fails_is_left_out_not_claimed(make_story, tmp_path, image_index, monkeypatch):
+    from engine.images import painter
+
+    real = painter.paste
+
+    def flaky(canvas, asset, *args, **kwargs):
+        if image_index.assets.get(asset, {}).get("name") == "cat":
+            raise ValueError("broken SVG")
+        return real(canvas, asset, *args, **kwargs)
+
+    monkeypatch.setattr(painter, "paste", flaky)
+    story = make_story(["Кот и собака гуляли."])
+    illustrate(story, tmp_path, (256, 144), null_reporter("images"), "composer")
+    shown = {r["en"] for r in story.scenes[0].image_matches}
+    assert "dog" in shown and "cat" not in shown
+    assert (tmp_path / story.scenes[0].image).is_file()
