@@ -45,6 +45,7 @@ _BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "ю�
 _SCENERY_KINDS = ("building", "landform", "plant")
 _CHARACTER_KINDS = ("person", "creature", "flyer", "swimmer")
 _WATER_PLACES = ("sea", "lake", "underwater")
+_COLLECTIVE = {"животное", "зверь", "зверушка", "зверек", "зверье", "animal", "creature"}
 _DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
 _PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
 _PAINTED_PLACE_ASSET = {"sea": "painted:sea", "lake": "painted:lake", "desert": "painted:desert",
@@ -77,6 +78,7 @@ class ScenePlan:
     scenery: list[Placed] = field(default_factory=list)
     setting_words: list[Token] = field(default_factory=list)
     sky_words: list[Token] = field(default_factory=list)
+    collective: list[Token] = field(default_factory=list)  # "звери", "animals": the story's creatures
 
 
 def merge_bigrams(toks: list[Token], bigrams: dict[str, str]) -> list[Token]:
@@ -224,6 +226,9 @@ class Composer:
                 if tok.lemma in _PAINTED_IN.get(setting.place, ()):
                     plan.setting_words.append(tok)
                     continue
+                if tok.lemma in _COLLECTIVE:
+                    plan.collective.append(tok)
+                    continue
                 own_lemma = tok.lemma
                 if tok.lemma in aliases:
                     named = aliases[tok.lemma]
@@ -255,6 +260,7 @@ class Composer:
             plans.append(plan)
         hero = self.cast.protagonist()
         for plan in plans:
+            self._add_group(plan)
             if hero is not None and not any(p.member.kind in _CHARACTER_KINDS for p in plan.subjects):
                 # a scene that names nobody still shows the story's hero (not counted as a match)
                 m = Match("", "", hero.asset_id, "openmoji", hero.kind, hero.size, hero.key, 0.0, False)
@@ -263,6 +269,25 @@ class Composer:
         self.cast_path.parent.mkdir(parents=True, exist_ok=True)
         self.cast.save(self.cast_path)
         return plans
+
+    def _add_group(self, plan: ScenePlan) -> None:
+        """ "All the animals had breakfast": show the story's own animals (most seen first)."""
+        if not plan.collective:
+            return
+        tok = plan.collective[0]
+        present = {p.member.key for p in plan.subjects}
+        creatures = sorted(
+            (m for m in self.cast.members.values() if m.kind in ("creature", "flyer", "swimmer")),
+            key=lambda m: -m.appearances,
+        )
+        for member in creatures:
+            if len(plan.subjects) >= MAX_SUBJECTS:
+                break
+            if member.key not in present:
+                m = Match(tok.surface, tok.lemma, member.asset_id, "openmoji", member.kind, member.size,
+                          member.key, 0.0, False)  # fmt: skip
+                plan.subjects.append(Placed(m, member, "subject"))
+                present.add(member.key)
 
     @staticmethod
     def _alias(tok: Token, names: dict[str, Token]) -> Token:

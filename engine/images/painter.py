@@ -32,7 +32,7 @@ LIGHT: dict[str, tuple[tuple[float, float, float], float]] = {
     "day": ((1.0, 1.0, 1.0), 0.0),
     "morning": ((1.0, 0.93, 0.86), 0.15),
     "evening": ((1.0, 0.78, 0.66), 0.3),
-    "night": ((0.5, 0.58, 0.92), 0.55),
+    "night": ((0.6, 0.66, 0.95), 0.38),  # moonlight, not so strong that yellow faces turn olive
 }
 GRASS: dict[str, tuple[RGB, RGB]] = {  # (far, near)
     "summer": ((150, 196, 104), (82, 146, 62)),

@@ -120,17 +120,19 @@ TIMES: dict[str, tuple[str, ...]] = {
 WEATHER: dict[str, tuple[str, ...]] = {
     "storm": _w(
         """
-        гроза буря шторм молния гром ураган storm thunder lightning hurricane tempest
+        гроза буря шторм молния гром ураган грозовой storm stormy thunder lightning hurricane tempest
+        thunderstorm
         """
     ),
     "rain": _w(
         """
-        дождь ливень дождливый лужа rain rainy shower puddle drizzle
+        дождь ливень дождливый лужа rain rainy raining rained shower puddle drizzle
         """
     ),
     "snow": _w(
         """
-        снег снежный снежинка метель вьюга сугроб snow snowy snowflake blizzard snowstorm
+        снег снежный снежинка метель вьюга сугроб snow snowy snowing snowed snowflake blizzard
+        snowstorm
         """
     ),
     "fog": _w(

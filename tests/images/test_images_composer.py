@@ -157,3 +157,16 @@ def test_a_drawing_that_fails_is_left_out_not_claimed(make_story, tmp_path, imag
     shown = {r["en"] for r in story.scenes[0].image_matches}
     assert "dog" in shown and "cat" not in shown
     assert (tmp_path / story.scenes[0].image).is_file()
+
+
+def test_all_the_animals_are_the_storys_own(make_story, tmp_path, image_index):
+    story = make_story(["Кот спал.", "Пёс лаял.", "Утром все звери собрались на поляне."], seed=2)
+    illustrate(story, tmp_path, (256, 144), null_reporter("images"), "composer")
+    group = {r["en"] for r in story.scenes[2].image_matches if r["lemma"] == "зверь"}
+    assert group == {"cat", "dog"}
+
+
+def test_weather_in_english_verbs(make_story, tmp_path, image_index):
+    story = make_story(["It was raining in the city."], lang="en")
+    illustrate(story, tmp_path, (256, 144), null_reporter("images"), "composer")
+    assert "rain" in story.scenes[0].keywords_en and "city" in story.scenes[0].keywords_en
