@@ -131,7 +131,7 @@ def _autumn(img: Image.Image) -> Image.Image:
     return out
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=96)
 def _piece(
     asset: str,
     height: int,
@@ -735,7 +735,7 @@ def weather(canvas: Canvas, s: Setting, rng: random.Random) -> None:
             d.arc((x, y, x + w * 0.25, y + h * 0.06), 200, 340, fill=(255, 255, 255, 140), width=2)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=3)
 def _vignette(size: tuple[int, int], strength: float) -> np.ndarray:
     w, h = size
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -743,7 +743,7 @@ def _vignette(size: tuple[int, int], strength: float) -> np.ndarray:
     return (1 - strength * d**1.5)[..., None].astype(np.float32)
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=3)
 def _grain(size: tuple[int, int], seed: int) -> np.ndarray:
     w, h = size
     rs = np.random.default_rng(seed)

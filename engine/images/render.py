@@ -67,7 +67,7 @@ def _coverage(asset_id: str) -> float:
     return opaque / max(1, region.width * region.height)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=96)
 def sprite(asset_id: str, height: int, flip: bool = False) -> Image.Image:
     """The asset's visible drawing, trimmed, ``height`` px tall (width follows its proportions)."""
     height = max(4, int(height))
