@@ -310,8 +310,12 @@ class Composer:
         if h > w:  # portrait: more sky, the cast stands lower and closer together
             horizon = min(0.66, horizon + 0.06)
             slots = [(0.5 + (x - 0.5) * 0.8, d) for x, d in slots]
+        # every third scene with a small cast is a close-up: bigger figures, the horizon a little lower
+        close = len(plan.subjects) <= 2 and (self.offset + i) % 3 == 2
+        if close:
+            horizon += 0.04
         canvas = painter.paint(size, plan.setting, rng, horizon, side, landmark=not plan.scenery)
-        base = math.sqrt(w * h) * 0.34
+        base = math.sqrt(w * h) * (0.42 if close else 0.34)
         matches: list[dict] = []
         sprites: list[
             tuple[float, Placed, float, float, float, str]
@@ -343,6 +347,8 @@ class Composer:
             ):
                 where = "sky"
                 height = base * (0.9 if n == 0 else 0.6) * f
+                if len(plan.subjects) == 1:  # a lone bird is the picture's subject: show it large
+                    height = max(height, base * 0.8)
                 top = canvas.sky_box[0] + rng.uniform(0, 0.25) * (canvas.sky_box[1] - canvas.sky_box[0])
                 foot = min(canvas.horizon - 4, top + height)
             elif member.kind == "swimmer" and canvas.water is not None:

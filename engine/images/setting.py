@@ -60,7 +60,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     ),
     "room": _w(
         """
-        комната кухня спальня квартира кровать печь библиотека класс зал room kitchen bedroom
+        комната кухня спальня квартира кровать печь печка библиотека класс зал room kitchen bedroom
         library hall classroom bed fireplace indoors
         """
     ),
