@@ -25,6 +25,7 @@ def clear_loader_caches() -> None:
 def tiny_clip_model():
     """A CLIP ViT of the official class with the smallest dims build_model can read back."""
     import torch
+
     from engine.images.seed.clip_model import import_clip
 
     clip = import_clip()
@@ -92,20 +93,33 @@ TINY_VQGAN_PARAMS = {
 def save_tiny_vqgan(folder: Path, name: str = "vqgan_imagenet_f16_16384", params: dict | None = None) -> None:
     """A tiny taming VQModel saved as ``<name>.yaml`` + a Lightning-style ``<name>.ckpt``."""
     import torch
+
     from engine.images.seed.vqgan_model import import_taming
 
     OmegaConf, VQModel = import_taming()
     params = params or TINY_VQGAN_PARAMS
     torch.manual_seed(1)
-    model = VQModel(ddconfig=params["ddconfig"], lossconfig={"target": "torch.nn.Identity"},
-                    n_embed=params["n_embed"], embed_dim=params["embed_dim"])
+    model = VQModel(
+        ddconfig=params["ddconfig"],
+        lossconfig={"target": "torch.nn.Identity"},
+        n_embed=params["n_embed"],
+        embed_dim=params["embed_dim"],
+    )
     with torch.no_grad():  # spread the codebook so codes are distinguishable
         model.quantize.embedding.weight.normal_()
     state = dict(model.state_dict())
     state["loss.discriminator.main.0.weight"] = torch.zeros(4, 3, 4, 4)  # as in real checkpoints
     folder.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(
-        OmegaConf.create({"model": {"base_learning_rate": 4.5e-6, "target": "taming.models.vqgan.VQModel", "params": params}}),
+        OmegaConf.create(
+            {
+                "model": {
+                    "base_learning_rate": 4.5e-6,
+                    "target": "taming.models.vqgan.VQModel",
+                    "params": params,
+                }
+            }
+        ),
         folder / f"{name}.yaml",
     )
     checkpoint = {
@@ -124,6 +138,7 @@ def save_tiny_vqgan(folder: Path, name: str = "vqgan_imagenet_f16_16384", params
 def tiny_biggan_model():
     """A BigGAN-deep of the package's own class: 32 px, 10 classes, a self-attention layer."""
     import torch
+
     from engine.images.seed.biggan_model import import_biggan
 
     biggan = import_biggan()
@@ -149,7 +164,9 @@ def tiny_biggan_model():
     return model.eval()
 
 
-def make_story(keywords_en: list[str] | None = None, image_prompt: str = "дракон замок", scenes: int = 2) -> Story:
+def make_story(
+    keywords_en: list[str] | None = None, image_prompt: str = "дракон замок", scenes: int = 2
+) -> Story:
     story = Story(prompt="сказка про дракона", lang="ru", genre="fairy_tale", seed=7)
     for i in range(scenes):
         story.scenes.append(

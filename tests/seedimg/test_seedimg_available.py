@@ -13,17 +13,29 @@ from engine.images.seed.vqgan import VQGANIllustrator
 def test_available_names_every_missing_weight_file(model_cache):
     ready, reason = VQGANIllustrator().available()
     assert not ready
-    for name in ("clip/ViT-B-32.pt", "vqgan/vqgan_imagenet_f16_16384.yaml", "vqgan/vqgan_imagenet_f16_16384.ckpt"):
+    for name in (
+        "clip/ViT-B-32.pt",
+        "vqgan/vqgan_imagenet_f16_16384.yaml",
+        "vqgan/vqgan_imagenet_f16_16384.ckpt",
+    ):
         assert str(model_cache / name) in reason
 
     ready, reason = BigGANIllustrator().available()
     assert not ready
-    for name in ("clip/ViT-B-32.pt", "biggan/biggan-deep-512/config.json", "biggan/biggan-deep-512/pytorch_model.bin"):
+    for name in (
+        "clip/ViT-B-32.pt",
+        "biggan/biggan-deep-512/config.json",
+        "biggan/biggan-deep-512/pytorch_model.bin",
+    ):
         assert str(model_cache / name) in reason
 
 
 def test_available_once_the_files_are_there(model_cache):
-    for name in ("clip/ViT-L-14.pt", "vqgan/vqgan_imagenet_f16_16384.yaml", "vqgan/vqgan_imagenet_f16_16384.ckpt"):
+    for name in (
+        "clip/ViT-L-14.pt",
+        "vqgan/vqgan_imagenet_f16_16384.yaml",
+        "vqgan/vqgan_imagenet_f16_16384.ckpt",
+    ):
         (model_cache / name).parent.mkdir(parents=True, exist_ok=True)
         (model_cache / name).write_bytes(b"x")
     illustrator = VQGANIllustrator(clip_model="ViT-L/14")

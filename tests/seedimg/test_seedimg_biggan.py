@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from seedimg_tiny import require_seed_packages
 
 require_seed_packages("torch", "clip", "pytorch_pretrained_biggan")
 
 import torch  # noqa: E402
-
 from PIL import Image  # noqa: E402
 from seedimg_tiny import make_story, tiny_biggan_model  # noqa: E402
 
@@ -79,7 +77,26 @@ def test_next_scene_starts_from_the_previous_latents(tiny_biggan, tmp_path):
     tiny_illustrator(steps=3).draw(story.scenes[0], story, (1080, 1080), first, null_reporter())
     previous = torch.load(latents_path(first), weights_only=True)
     second = tmp_path / "scene_01.png"
-    tiny_illustrator(steps=0).draw(story.scenes[1], story, (1080, 1080), second, null_reporter(), init_image=first)
+    tiny_illustrator(steps=0).draw(
+        story.scenes[1], story, (1080, 1080), second, null_reporter(), init_image=first
+    )
     continued = torch.load(latents_path(second), weights_only=True)
     assert torch.equal(continued["logits"], previous["logits"])
-    assert torch.nn.functional.cosine_similarity(continued["noise"].flatten(), previous["noise"].flatten(), dim=0) > 0.9
+    assert (
+        torch.nn.functional.cosine_similarity(
+            continued["noise"].flatten(), previous["noise"].flatten(), dim=0
+        )
+        > 0.9
+    )
+
+
+def test_a_damaged_latents_file_only_costs_continuity(tiny_biggan, tmp_path):
+    story = make_story(keywords_en=["forest"])
+    first = tmp_path / "scene_00.png"
+    tiny_illustrator(steps=1).draw(story.scenes[0], story, (1080, 1080), first, null_reporter())
+    latents_path(first).write_bytes(b"not a torch file")
+    second = tmp_path / "scene_01.png"
+    tiny_illustrator(steps=1).draw(
+        story.scenes[1], story, (1080, 1080), second, null_reporter(), init_image=first
+    )
+    assert second.is_file() and latents_path(second).is_file()

@@ -31,5 +31,7 @@ def test_spherical_distance():
     a = torch.tensor([[1.0, 0.0]])
     assert float(spherical_distance(a, a * 5)) == pytest.approx(0.0, abs=1e-6)
     # Orthogonal unit vectors are a quarter circle apart: 2·(π/4)² .
-    assert float(spherical_distance(a, torch.tensor([[0.0, 2.0]]))) == pytest.approx(2 * (3.14159265 / 4) ** 2, rel=1e-5)
+    assert float(spherical_distance(a, torch.tensor([[0.0, 2.0]]))) == pytest.approx(
+        2 * (3.14159265 / 4) ** 2, rel=1e-5
+    )
     assert float(spherical_distance(a, -a)) == pytest.approx(2 * (3.14159265 / 2) ** 2, rel=1e-5)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import pytest
-
 from seedimg_tiny import require_seed_packages
 
 require_seed_packages("torch", "clip", "taming")
 
 import torch  # noqa: E402
-
 from PIL import Image  # noqa: E402
 from seedimg_tiny import TINY_VQGAN_PARAMS, make_story, save_tiny_vqgan  # noqa: E402
 
 from engine.errors import BackendUnavailable  # noqa: E402
 from engine.images.seed import vqgan_model  # noqa: E402
-from engine.images.seed.clip_model import load_clip  # noqa: E402
+from engine.images.seed.clip_model import load_clip, tokenize  # noqa: E402
 from engine.images.seed.vqgan import VQGANIllustrator  # noqa: E402
 from engine.progress import Progress, StageReporter, null_reporter  # noqa: E402
 
@@ -29,10 +27,13 @@ def tiny_illustrator(**options) -> VQGANIllustrator:
 
 
 def test_loaders_read_the_official_formats(tiny_vqgan, tiny_clip):
+    assert tiny_clip == "torchscript"  # the same kind of file OpenAI publishes
     perceptor = load_clip("ViT-B/32", "cpu")
     assert type(perceptor).__name__ == "CLIP" and perceptor.visual.input_resolution == 32
     assert next(perceptor.parameters()).dtype == torch.float32  # fp16 weights are widened on CPU
-    model = vqgan_model.load_vqgan(tiny_vqgan / "vqgan_imagenet_f16_16384.yaml", tiny_vqgan / "vqgan_imagenet_f16_16384.ckpt", "cpu")
+    model = vqgan_model.load_vqgan(
+        tiny_vqgan / "vqgan_imagenet_f16_16384.yaml", tiny_vqgan / "vqgan_imagenet_f16_16384.ckpt", "cpu"
+    )
     assert type(model).__name__ == "VQModel" and not hasattr(model, "loss")
     assert vqgan_model.downsampling(model) == 4
     assert not any(p.requires_grad for p in model.parameters())
@@ -66,9 +67,13 @@ def test_next_scene_starts_from_the_previous_picture(tiny_vqgan, tmp_path):
     tiny_illustrator(steps=2).draw(story.scenes[0], story, (720, 1280), first, null_reporter())
     with Image.open(first) as img:
         assert img.size == (28, 48)  # portrait video, portrait picture
-    start = tiny_illustrator(steps=0).generate(story.scenes[1], story, (720, 1280), null_reporter(), init_image=first)
+    start = tiny_illustrator(steps=0).generate(
+        story.scenes[1], story, (720, 1280), null_reporter(), init_image=first
+    )
     fresh = tiny_illustrator(steps=0).generate(story.scenes[1], story, (720, 1280), null_reporter())
-    previous = torch.from_numpy(__import__("numpy").asarray(Image.open(first), dtype="float32") / 255).permute(2, 0, 1)
+    previous = torch.from_numpy(
+        __import__("numpy").asarray(Image.open(first), dtype="float32") / 255
+    ).permute(2, 0, 1)
     error_from_init = (start.image[0] - previous).abs().mean()
     error_fresh = (fresh.image[0] - previous).abs().mean()
     assert error_from_init < error_fresh
@@ -88,8 +93,10 @@ def test_mismatched_checkpoint_is_a_clear_error(model_cache, tiny_clip):
     # The config promises 64 codes; the checkpoint has 32.
     config = model_cache / "vqgan" / "vqgan_imagenet_f16_16384.yaml"
     config.write_text(config.read_text().replace("n_embed: 32", "n_embed: 64"))
-    with pytest.raises(BackendUnavailable, match="does not match|size mismatch"):
-        tiny_illustrator(steps=1).draw(make_story(["x"]).scenes[0], make_story(), (64, 64), model_cache / "a.png", null_reporter())
+    with pytest.raises(BackendUnavailable, match=r"does not match|size mismatch"):
+        tiny_illustrator(steps=1).draw(
+            make_story(["x"]).scenes[0], make_story(), (64, 64), model_cache / "a.png", null_reporter()
+        )
 
 
 def test_cancel_stops_the_loop(tiny_vqgan, tmp_path):
@@ -105,5 +112,14 @@ def test_cancel_stops_the_loop(tiny_vqgan, tmp_path):
 
     reporter._callback = cancel_on_third
     with pytest.raises(Cancelled):
-        tiny_illustrator(steps=50).draw(make_story(["x"]).scenes[0], make_story(), (64, 64), tmp_path / "a.png", reporter)
+        tiny_illustrator(steps=50).draw(
+            make_story(["x"]).scenes[0], make_story(), (64, 64), tmp_path / "a.png", reporter
+        )
     assert len(calls) == 3 and not (tmp_path / "a.png").exists()
+
+
+def test_tokenizer_truncates_anything_to_the_context():
+    hostile = '🐉 ../../x $(id) \\ "quotes" <b>markup</b> \u202e\u0000 дракон ' * 200
+    tokens = tokenize(hostile, 77)
+    assert tokens.shape == (1, 77) and tokens.dtype in (torch.int32, torch.int64)
+    assert int(tokens[0, 0]) == 49406 and int(tokens[0, -1]) == 49407  # start and (forced) end token

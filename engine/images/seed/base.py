@@ -57,7 +57,9 @@ class SeedIllustrator:
             problems.append(absent)
         if problems:
             return False, "; ".join(problems)
-        return True, f"{self.describe()} on {self.device()}" + ("" if self.device() != "cpu" else " (slow on CPU)")
+        return True, f"{self.describe()} on {self.device()}" + (
+            "" if self.device() != "cpu" else " (slow on CPU)"
+        )
 
     def status(self) -> BackendStatus:
         ready, detail = self.available()

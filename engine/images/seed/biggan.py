@@ -29,6 +29,23 @@ def latents_path(image: Path) -> Path:
     return image.with_name(image.stem + LATENTS_SUFFIX)
 
 
+def read_latents(path: Path) -> dict | None:
+    """The previous scene's latents, or None when absent or unreadable (then we start fresh)."""
+    import torch
+
+    if not path.is_file():
+        return None
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # a damaged or foreign file only costs continuity, never the picture
+        return None
+    if not isinstance(saved, dict) or not all(
+        isinstance(saved.get(k), torch.Tensor) for k in ("noise", "logits")
+    ):
+        return None
+    return saved
+
+
 class BigGANIllustrator(SeedIllustrator):
     """The seed's CLIP+BigGAN generator (``biggan-deep-512`` by default)."""
 
@@ -77,16 +94,29 @@ class BigGANIllustrator(SeedIllustrator):
         imageio.save_image(result.image, out_path)
         torch.save({k: v.detach().cpu() for k, v in latents.items()}, latents_path(out_path))
         height, width = result.image.shape[-2:]
-        report(1.0, f"CLIP+BigGAN: {width}×{height}, CLIP distance {result.start_score:.3f} → {result.end_score:.3f}")
+        report(
+            1.0,
+            f"CLIP+BigGAN: {width}×{height}, CLIP distance {result.start_score:.3f} → {result.end_score:.3f}",
+        )
 
     def generate(
-        self, scene: Scene, story: Story, size: tuple[int, int], report: StageReporter, init_image: Path | None = None
+        self,
+        scene: Scene,
+        story: Story,
+        size: tuple[int, int],
+        report: StageReporter,
+        init_image: Path | None = None,
     ) -> LoopResult:
         """Run the optimisation and return the picture with its loss history (``draw`` saves it)."""
         return self._generate(scene, story, size, report, init_image)[0]
 
     def _generate(
-        self, scene: Scene, story: Story, size: tuple[int, int], report: StageReporter, init_image: Path | None
+        self,
+        scene: Scene,
+        story: Story,
+        size: tuple[int, int],
+        report: StageReporter,
+        init_image: Path | None,
     ) -> tuple[LoopResult, dict]:
         import torch
 
@@ -99,7 +129,11 @@ class BigGANIllustrator(SeedIllustrator):
         options = self.options
         device = self.device()
         prompt = clip_prompt(scene, story)
-        report(0.0, f"CLIP+BigGAN: loading models; prompt “{prompt.text}”" + (f" ({prompt.note})" if prompt.note else ""))
+        report(
+            0.0,
+            f"CLIP+BigGAN: loading models; prompt “{prompt.text}”"
+            + (f" ({prompt.note})" if prompt.note else ""),
+        )
         for file in biggan_files(self.biggan_model):
             if not file.present:
                 download(file, self.name, timeout=60.0)
@@ -114,17 +148,21 @@ class BigGANIllustrator(SeedIllustrator):
         guide = ClipGuide(perceptor, prompt.text, CutoutSettings(options.cutouts, options.cut_power), device)
         aspect = size[0] / size[1]
 
-        previous = latents_path(Path(init_image)) if init_image is not None else None
-        if previous is not None and previous.is_file():
-            saved = torch.load(previous, map_location="cpu", weights_only=True)
-            if saved.get("noise", torch.empty(0)).shape == noise.shape and saved.get("logits", torch.empty(0)).shape == logits.shape:
-                # Start near the previous scene: its latents plus a little fresh noise.
-                noise = saved["noise"].to(device) * 0.9 + noise * 0.1
-                logits = saved["logits"].to(device)
+        saved = read_latents(latents_path(Path(init_image))) if init_image is not None else None
+        if (
+            saved is not None
+            and saved["noise"].shape == noise.shape
+            and saved["logits"].shape == logits.shape
+        ):
+            # Start near the previous scene: its latents plus a little fresh noise.
+            noise = saved["noise"].to(device) * 0.9 + noise * 0.1
+            logits = saved["logits"].to(device)
         elif init_image is not None and Path(init_image).is_file():
             square = config.output_dim
             crop = imageio.center_crop_to_aspect(torch.zeros(1, 3, square, square), aspect).shape[-2:]
-            guide.add_image_target(imageio.load_image(Path(init_image), (crop[1], crop[0]), device), CONTINUITY_WEIGHT)
+            guide.add_image_target(
+                imageio.load_image(Path(init_image), (crop[1], crop[0]), device), CONTINUITY_WEIGHT
+            )
 
         noise = noise.detach().clone().requires_grad_(True)
         logits = logits.detach().clone().requires_grad_(True)

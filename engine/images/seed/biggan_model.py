@@ -31,7 +31,9 @@ def import_biggan() -> Any:
     try:
         import pytorch_pretrained_biggan
     except ImportError as error:
-        raise BackendUnavailable("clip+biggan", f"pytorch-pretrained-biggan does not import: {error}") from error
+        raise BackendUnavailable(
+            "clip+biggan", f"pytorch-pretrained-biggan does not import: {error}"
+        ) from error
     return pytorch_pretrained_biggan
 
 

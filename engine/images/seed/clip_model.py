@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,10 @@ def import_clip() -> Any:
     """Import clip-anytorch (after making torchvision importable); BackendUnavailable if it fails."""
     try:
         ensure_torchvision()
-        import clip
+        with warnings.catch_warnings():
+            # clip-anytorch still imports pkg_resources (kept by the setuptools<81 pin).
+            warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+            import clip
     except ImportError as error:
         raise BackendUnavailable("clip", f"clip-anytorch does not import: {error}") from error
     return clip
@@ -54,7 +58,12 @@ def fetch_clip(name: str) -> Path:
 @lru_cache(maxsize=2)
 def _load(path: str, device: str) -> Any:
     clip = import_clip()
-    model, _preprocess = clip.load(path, device=device, jit=False)
+    with warnings.catch_warnings():
+        # OpenAI's files are TorchScript archives; torch.jit.load is deprecated but still reads them.
+        warnings.filterwarnings(
+            "ignore", message=".*torch.jit.load.*is deprecated", category=DeprecationWarning
+        )
+        model, _preprocess = clip.load(path, device=device, jit=False)
     return model.eval().requires_grad_(False)
 
 

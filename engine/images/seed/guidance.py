@@ -32,7 +32,9 @@ class CutoutSettings:
     augment: bool = True
 
 
-def make_cutouts(image: torch.Tensor, size: int, settings: CutoutSettings, generator: torch.Generator) -> torch.Tensor:
+def make_cutouts(
+    image: torch.Tensor, size: int, settings: CutoutSettings, generator: torch.Generator
+) -> torch.Tensor:
     """``settings.count`` augmented crops of ``image`` (1×3×H×W in 0..1), each resized to size×size."""
     _, _, height, width = image.shape
     side_max = min(height, width)
@@ -113,7 +115,9 @@ class ClipGuide:
     def add_image_target(self, image: torch.Tensor, weight: float) -> None:
         """Also pull towards a reference picture (e.g. the previous scene), with a small weight."""
         with torch.no_grad():
-            view = F.interpolate(image, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False)
+            view = F.interpolate(
+                image, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False
+            )
             self.image_targets.append((self.embed(view), weight))
 
     def loss(self, image: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -127,5 +131,7 @@ class ClipGuide:
     @torch.no_grad()
     def score(self, image: torch.Tensor) -> float:
         """A deterministic text distance of the whole image (no augmentation): for reports and tests."""
-        view = F.interpolate(image, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False)
+        view = F.interpolate(
+            image, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False
+        )
         return float(spherical_distance(self.embed(view), self.text_embedding).mean())

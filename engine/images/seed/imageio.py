@@ -21,7 +21,9 @@ def load_image(path: Path, size: tuple[int, int], device: str) -> torch.Tensor:
         raise StageError("images", f"cannot read the previous scene's image {path.name}: {error}") from error
     width, height = size
     scale = max(width / rgb.width, height / rgb.height)
-    resized = rgb.resize((max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale))), Image.LANCZOS)
+    resized = rgb.resize(
+        (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale))), Image.LANCZOS
+    )
     left = (resized.width - width) // 2
     top = (resized.height - height) // 2
     cropped = resized.crop((left, top, left + width, top + height))
@@ -31,7 +33,9 @@ def load_image(path: Path, size: tuple[int, int], device: str) -> torch.Tensor:
 
 def save_image(image: torch.Tensor, path: Path) -> None:
     """Write a 1×3×H×W tensor in 0..1 as an 8-bit RGB PNG (atomically, so readers never see half)."""
-    array = (image.detach()[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
+    array = (
+        (image.detach()[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".part.png")
     Image.fromarray(array).save(tmp, format="PNG")

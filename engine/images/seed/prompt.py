@@ -46,5 +46,9 @@ def clip_prompt(scene: Scene, story: Story) -> ClipPrompt:
     if not fallback:
         return ClipPrompt(style, english=True, note="the scene has no words to draw; drawing the style alone")
     english = not _CYRILLIC.search(fallback)
-    note = "" if english else "CLIP reads English; this scene has no English keywords, so its prompt was used as is"
+    note = (
+        ""
+        if english
+        else "CLIP reads English; this scene has no English keywords, so its prompt was used as is"
+    )
     return ClipPrompt(f"{style} of {fallback}"[:MAX_CHARS], english=english, note=note)

@@ -52,7 +52,7 @@ def ensure_torchvision() -> str:
         if _status is not None:
             return _status
         try:
-            import torchvision  # noqa: F401
+            import torchvision
         except Exception as error:
             if not _missing_operator_error(error):
                 raise ImportError(f"torchvision does not import: {error}") from error
@@ -66,7 +66,9 @@ def ensure_torchvision() -> str:
             try:
                 import torchvision  # noqa: F401
             except Exception as second:
-                raise ImportError(f"torchvision does not import even with the schema shim: {second}") from second
+                raise ImportError(
+                    f"torchvision does not import even with the schema shim: {second}"
+                ) from second
             _status = "schemas registered"
         else:
             _status = "native"

@@ -10,7 +10,6 @@ Heavy modules (torch, clip, taming) are imported only inside ``draw``.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from engine.errors import StageError
@@ -67,10 +66,18 @@ class VQGANIllustrator(SeedIllustrator):
         result = self.generate(scene, story, size, report, init_image)
         imageio.save_image(result.image, out_path)
         height, width = result.image.shape[-2:]
-        report(1.0, f"CLIP+VQGAN: {width}×{height}, CLIP distance {result.start_score:.3f} → {result.end_score:.3f}")
+        report(
+            1.0,
+            f"CLIP+VQGAN: {width}×{height}, CLIP distance {result.start_score:.3f} → {result.end_score:.3f}",
+        )
 
     def generate(
-        self, scene: Scene, story: Story, size: tuple[int, int], report: StageReporter, init_image: Path | None = None
+        self,
+        scene: Scene,
+        story: Story,
+        size: tuple[int, int],
+        report: StageReporter,
+        init_image: Path | None = None,
     ) -> LoopResult:
         """Run the optimisation and return the picture with its loss history (``draw`` saves it)."""
         import torch
@@ -84,7 +91,11 @@ class VQGANIllustrator(SeedIllustrator):
         options = self.options
         device = self.device()
         prompt = clip_prompt(scene, story)
-        report(0.0, f"CLIP+VQGAN: loading models; prompt “{prompt.text}”" + (f" ({prompt.note})" if prompt.note else ""))
+        report(
+            0.0,
+            f"CLIP+VQGAN: loading models; prompt “{prompt.text}”"
+            + (f" ({prompt.note})" if prompt.note else ""),
+        )
         config_file, checkpoint_file = vqgan_files(self.vqgan_model)
         for file in (config_file, checkpoint_file):
             if not file.present:
@@ -119,5 +130,7 @@ class VQGANIllustrator(SeedIllustrator):
             after_step=keep_in_codebook_range,
         )
         if tuple(result.image.shape[-2:]) != (height, width):
-            raise StageError("images", f"VQGAN produced {tuple(result.image.shape)}, expected {height}×{width}")
+            raise StageError(
+                "images", f"VQGAN produced {tuple(result.image.shape)}, expected {height}×{width}"
+            )
         return result

@@ -16,8 +16,11 @@ taming needs) and torchvision (made importable by :mod:`torchvision_compat`).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import pickle
 import threading
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -35,8 +38,14 @@ def import_taming() -> tuple[Any, Any]:
     """(OmegaConf, VQModel), importing torchvision safely first; BackendUnavailable if impossible."""
     try:
         ensure_torchvision()
-        from omegaconf import OmegaConf
-        from taming.models.vqgan import VQModel
+        with warnings.catch_warnings():
+            # pytorch-lightning 1.9.5 warns about the very import taming needs, and about
+            # pkg_resources namespaces; neither is actionable for us.
+            warnings.filterwarnings("ignore", message=".*rank_zero_only.*")
+            warnings.filterwarnings("ignore", message=".*pkg_resources.*")
+            warnings.filterwarnings("ignore", message=".*ModuleAvailableCache.*")
+            from omegaconf import OmegaConf
+            from taming.models.vqgan import VQModel
     except ImportError as error:
         raise BackendUnavailable("clip+vqgan", f"taming-transformers does not import: {error}") from error
     return OmegaConf, VQModel
@@ -66,18 +75,22 @@ def _load(config_path: str, checkpoint_path: str, device: str) -> Any:
     config = OmegaConf.load(config_path)
     target = config.model.get("target", "")
     if target != SUPPORTED_TARGET:
-        raise BackendUnavailable("clip+vqgan", f"model target {target!r} is not supported (only {SUPPORTED_TARGET})")
+        raise BackendUnavailable(
+            "clip+vqgan", f"model target {target!r} is not supported (only {SUPPORTED_TARGET})"
+        )
     params = OmegaConf.to_container(config.model.params, resolve=True)
     params["lossconfig"] = {"target": "torch.nn.Identity"}
     params.pop("ckpt_path", None)  # we load the checkpoint ourselves, strictly
-    model = VQModel(**params)
+    with contextlib.redirect_stdout(io.StringIO()):  # taming prints the latent shape on build
+        model = VQModel(**params)
     missing, unexpected = model.load_state_dict(read_checkpoint(Path(checkpoint_path)), strict=False)
     missing = [k for k in missing if not k.startswith("loss.")]
     if missing or unexpected:
         raise BackendUnavailable(
             "clip+vqgan",
             f"{Path(checkpoint_path).name} does not match {Path(config_path).name}: "
-            f"{len(missing)} missing and {len(unexpected)} unexpected weights (e.g. {(missing or unexpected)[0]})",
+            f"{len(missing)} missing and {len(unexpected)} unexpected weights "
+            f"(e.g. {(missing or unexpected)[0]})",
         )
     del model.loss
     return model.eval().requires_grad_(False).to(device)
@@ -89,7 +102,9 @@ def load_vqgan(config_path: Path, checkpoint_path: Path, device: str) -> Any:
         try:
             return _load(str(config_path), str(checkpoint_path), device)
         except (OSError, KeyError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as error:
-            raise BackendUnavailable("clip+vqgan", f"cannot load VQGAN from {checkpoint_path.name}: {error}") from error
+            raise BackendUnavailable(
+                "clip+vqgan", f"cannot load VQGAN from {checkpoint_path.name}: {error}"
+            ) from error
 
 
 def downsampling(model: Any) -> int:
@@ -104,9 +119,7 @@ def codebook(model: Any) -> torch.Tensor:
 def quantize(z: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     """Snap every latent vector to its nearest code, passing gradients straight through to ``z``."""
     flat = z.movedim(1, 3)  # B×H×W×C
-    distances = (
-        flat.pow(2).sum(dim=-1, keepdim=True) - 2 * flat @ codes.T + codes.pow(2).sum(dim=1)
-    )
+    distances = flat.pow(2).sum(dim=-1, keepdim=True) - 2 * flat @ codes.T + codes.pow(2).sum(dim=1)
     nearest = codes[distances.argmin(dim=-1)]
     snapped = flat + (nearest - flat).detach()
     return snapped.movedim(3, 1)
@@ -125,7 +138,9 @@ def encode(model: Any, image: torch.Tensor) -> torch.Tensor:
     return z
 
 
-def random_latent(model: Any, cells: tuple[int, int], generator: torch.Generator, device: str) -> torch.Tensor:
+def random_latent(
+    model: Any, cells: tuple[int, int], generator: torch.Generator, device: str
+) -> torch.Tensor:
     """A latent made of random codebook entries: the notebooks' start when there is no init image."""
     codes = codebook(model)
     width, height = cells
@@ -146,4 +161,3 @@ def native_size(size: tuple[int, int], max_side: int, step: int) -> tuple[int, i
     cells_w = max(1, round(width * scale / step))
     cells_h = max(1, round(height * scale / step))
     return cells_w * step, cells_h * step
-

@@ -69,15 +69,22 @@ def clip_file(name: str) -> WeightFile:
 
 def vqgan_files(name: str) -> list[WeightFile]:
     if name not in VQGAN_URLS:
-        raise BackendUnavailable("clip+vqgan", f"unknown VQGAN model {name!r}; known: {', '.join(VQGAN_URLS)}")
+        raise BackendUnavailable(
+            "clip+vqgan", f"unknown VQGAN model {name!r}; known: {', '.join(VQGAN_URLS)}"
+        )
     folder = models_dir() / "vqgan"
     urls = VQGAN_URLS[name]
-    return [WeightFile(folder / f"{name}.yaml", urls["yaml"]), WeightFile(folder / f"{name}.ckpt", urls["ckpt"])]
+    return [
+        WeightFile(folder / f"{name}.yaml", urls["yaml"]),
+        WeightFile(folder / f"{name}.ckpt", urls["ckpt"]),
+    ]
 
 
 def biggan_dir(name: str) -> Path:
     if name not in BIGGAN_MODELS:
-        raise BackendUnavailable("clip+biggan", f"unknown BigGAN model {name!r}; known: {', '.join(BIGGAN_MODELS)}")
+        raise BackendUnavailable(
+            "clip+biggan", f"unknown BigGAN model {name!r}; known: {', '.join(BIGGAN_MODELS)}"
+        )
     return models_dir() / "biggan" / name
 
 
@@ -91,7 +98,7 @@ def biggan_files(name: str) -> list[WeightFile]:
 
 
 def describe_missing(files: list[WeightFile]) -> str:
-    """"put <file> into <folder>" for every absent file: the text doctor and available() show."""
+    """A "missing <path>" note for every absent file: the text doctor and available() show."""
     return "; ".join(f"missing {f.path}" for f in files if not f.present)
 
 
