@@ -161,6 +161,13 @@ def tiny_biggan_model():
         for layer in model.generator.layers:
             if hasattr(layer, "gamma"):
                 layer.gamma.fill_(0.5)  # switch the attention on
+        # Spectral norm estimates each weight's largest singular value by power iteration, run
+        # only in training mode; fresh random u/v vectors give a garbage estimate and outputs of
+        # 1e33. Released checkpoints store converged u/v, so converge them here the same way
+        # (BigGAN's batch norm keeps fixed statistics, so train-mode passes change nothing else).
+        model.train()
+        for _ in range(30):
+            model(torch.randn(1, config.z_dim), torch.softmax(torch.randn(1, config.num_classes), dim=1), 1.0)
     return model.eval()
 
 

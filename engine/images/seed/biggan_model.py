@@ -90,8 +90,13 @@ def render(model: Any, noise: torch.Tensor, classes: torch.Tensor, truncation: f
     return gen.tanh(x)
 
 
+#: big-sleep weighs CLIP's cosine similarity 100× against the latent terms below; our spherical
+#: distance has about the same slope as the cosine near typical CLIP similarities, hence 1/100.
+LATENT_WEIGHT = 0.01
+
+
 def latent_penalty(noise: torch.Tensor, classes: torch.Tensor, keep_classes: int) -> torch.Tensor:
-    """Keeps the search where BigGAN draws well (the big-sleep regularisers, re-weighted).
+    """Keeps the search where BigGAN draws well (the big-sleep regularisers, scaled by LATENT_WEIGHT).
 
     Noise rows should look like N(0, 1) samples (mean 0, std 1, no huge values); the class
     weights should concentrate on a few classes, since blends of hundreds are mush.
@@ -101,4 +106,4 @@ def latent_penalty(noise: torch.Tensor, classes: torch.Tensor, keep_classes: int
     energy = 4 * torch.clamp(rows.pow(2).mean(), min=1.0)
     rest = torch.topk(classes, classes.shape[1] - keep_classes, dim=1, largest=False).values
     sparsity = (rest * 50).pow(2).mean()
-    return shape + energy + sparsity
+    return LATENT_WEIGHT * (shape + energy + sparsity)

@@ -40,12 +40,13 @@ def make_cutouts(
     side_max = min(height, width)
     side_min = max(1, min(side_max, int(side_max * settings.min_fraction)))
     device = image.device
-    rand = torch.rand(settings.count, 3, generator=generator, device=device)
+    # One transfer of all the random numbers (not one GPU sync per crop).
+    draws = torch.rand(settings.count, 3, generator=generator, device=device).tolist()
     crops = []
-    for i in range(settings.count):
-        side = int(float(rand[i, 0]) ** settings.power * (side_max - side_min) + side_min)
-        top = int(float(rand[i, 1]) * (height - side + 1))
-        left = int(float(rand[i, 2]) * (width - side + 1))
+    for size_draw, top_draw, left_draw in draws:
+        side = int(size_draw**settings.power * (side_max - side_min) + side_min)
+        top = int(top_draw * (height - side + 1))
+        left = int(left_draw * (width - side + 1))
         crop = image[:, :, top : top + side, left : left + side]
         # Mixing average and max pooling keeps thin bright details visible to CLIP.
         pooled = (F.adaptive_avg_pool2d(crop, size) + F.adaptive_max_pool2d(crop, size)) / 2
@@ -129,9 +130,13 @@ class ClipGuide:
         return total
 
     @torch.no_grad()
-    def score(self, image: torch.Tensor) -> float:
-        """A deterministic text distance of the whole image (no augmentation): for reports and tests."""
-        view = F.interpolate(
+    def score(self, image: torch.Tensor, seed: int = 0) -> float:
+        """The text distance over a *fixed* set of cutouts (same crops and augmentations for the
+        same seed and image size), so scores before and after optimisation are comparable."""
+        generator = torch.Generator(device=image.device).manual_seed(seed)
+        views = make_cutouts(image, self.input_size, self.settings, generator)
+        whole = F.interpolate(
             image, size=(self.input_size, self.input_size), mode="bilinear", align_corners=False
         )
-        return float(spherical_distance(self.embed(view), self.text_embedding).mean())
+        embeddings = self.embed(torch.cat([views, whole]))
+        return float(spherical_distance(embeddings, self.text_embedding).mean())
