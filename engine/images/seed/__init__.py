@@ -18,4 +18,23 @@ def doctor() -> list[BackendStatus]:
     return [VQGANIllustrator().status(), BigGANIllustrator().status()]
 
 
-__all__ = ["doctor"]
+def fetch_weights() -> dict[str, str]:
+    """Try to download both backends' weights into the model cache; backend → outcome.
+
+    For ``python -m engine assets`` on machines with internet (offline, each outcome says which
+    file is missing and where to put it).
+    """
+    from engine.errors import BackendUnavailable
+    from engine.images.seed.biggan import BigGANIllustrator
+    from engine.images.seed.vqgan import VQGANIllustrator
+
+    outcome: dict[str, str] = {}
+    for illustrator in (VQGANIllustrator(), BigGANIllustrator()):
+        try:
+            outcome[illustrator.name] = "ready: " + ", ".join(str(p) for p in illustrator.fetch())
+        except BackendUnavailable as error:
+            outcome[illustrator.name] = error.reason
+    return outcome
+
+
+__all__ = ["doctor", "fetch_weights"]

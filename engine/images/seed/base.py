@@ -7,11 +7,12 @@ illustrators and call ``available()`` on machines where the seed packages are no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.backends import BackendStatus
 from engine.device import torch_device
 from engine.images.seed.requirements import EXTRA_HINT, missing_packages
-from engine.images.seed.weights import WeightFile, clip_file, describe_missing
+from engine.images.seed.weights import WeightFile, clip_file, describe_missing, download
 from engine.story import Scene, Story
 
 
@@ -60,6 +61,18 @@ class SeedIllustrator:
         return True, f"{self.describe()} on {self.device()}" + (
             "" if self.device() != "cpu" else " (slow on CPU)"
         )
+
+    def fetch(self) -> list[Path]:
+        """Download every missing weight file from its official address, where the network allows.
+
+        Safe to call again (present files are kept); BackendUnavailable names the file that could
+        not be fetched. For an asset step on machines with internet; never called by ``available``.
+        """
+        from engine.images.seed.clip_model import fetch_clip
+
+        paths = [fetch_clip(self.options.clip_model)]
+        paths += [download(file, self.name, timeout=60.0) for file in self.weight_files()[1:]]
+        return paths
 
     def status(self) -> BackendStatus:
         ready, detail = self.available()
