@@ -124,3 +124,15 @@ def test_tokenizer_truncates_anything_to_the_context():
     tokens = tokenize(hostile, 77)
     assert tokens.shape == (1, 77) and tokens.dtype in (torch.int32, torch.int64)
     assert int(tokens[0, 0]) == 49406 and int(tokens[0, -1]) == 49407  # start and (forced) end token
+
+
+def test_an_unreadable_previous_picture_only_costs_continuity(tiny_vqgan, tmp_path):
+    broken = tmp_path / "scene_00.png"
+    broken.write_bytes(b"\x89PNG not really")
+    out = tmp_path / "scene_01.png"
+    story = make_story(["moon"])
+    tiny_illustrator(steps=1).draw(
+        story.scenes[1], story, (1280, 720), out, null_reporter(), init_image=broken
+    )
+    with Image.open(out) as img:
+        assert img.size == (48, 28)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.errors import StageError
 from engine.images.seed.base import ClipOptions, SeedIllustrator
 from engine.images.seed.requirements import BIGGAN_MODULES
 from engine.images.seed.weights import WeightFile, biggan_dir, biggan_files, download
@@ -160,9 +161,12 @@ class BigGANIllustrator(SeedIllustrator):
         elif init_image is not None and Path(init_image).is_file():
             square = config.output_dim
             crop = imageio.center_crop_to_aspect(torch.zeros(1, 3, square, square), aspect).shape[-2:]
-            guide.add_image_target(
-                imageio.load_image(Path(init_image), (crop[1], crop[0]), device), CONTINUITY_WEIGHT
-            )
+            try:
+                previous_picture = imageio.load_image(Path(init_image), (crop[1], crop[0]), device)
+            except StageError as error:  # an unreadable previous picture only costs continuity
+                report(0.0, f"CLIP+BigGAN: no continuity ({error.message})")
+            else:
+                guide.add_image_target(previous_picture, CONTINUITY_WEIGHT)
 
         noise = noise.detach().clone().requires_grad_(True)
         logits = logits.detach().clone().requires_grad_(True)

@@ -106,9 +106,15 @@ class VQGANIllustrator(SeedIllustrator):
         generator = torch.Generator(device=device).manual_seed(self.scene_seed(scene, story))
         step = vqgan_model.downsampling(model)
         width, height = vqgan_model.native_size(size, self.max_side, step)
+        z = None
         if init_image is not None and Path(init_image).is_file():
-            z = vqgan_model.encode(model, imageio.load_image(Path(init_image), (width, height), device))
-        else:
+            try:
+                start = imageio.load_image(Path(init_image), (width, height), device)
+            except StageError as error:  # an unreadable previous picture only costs continuity
+                report(0.0, f"CLIP+VQGAN: starting afresh ({error.message})")
+            else:
+                z = vqgan_model.encode(model, start)
+        if z is None:
             z = vqgan_model.random_latent(model, (width // step, height // step), generator, device)
         z = z.detach().clone().requires_grad_(True)
         z_min, z_max = vqgan_model.latent_bounds(model)
