@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from aiogram.exceptions import (
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -38,6 +39,8 @@ async def send_retrying(
             return await call()
         except TelegramForbiddenError as err:
             raise ChatGone(str(err)) from err
+        except TelegramEntityTooLarge:
+            raise  # a subclass of TelegramNetworkError, but retrying the same bytes cannot help
         except TelegramRetryAfter as err:
             if attempt >= retries:
                 raise

@@ -262,6 +262,14 @@ class StubServer:
                     return self._callback(sender, chat_id, msg, button["callback_data"])
         raise LookupError(f"no button {label!r} in chat {chat_id}: {self.button_labels(chat_id)}")
 
+    def plant_message(self, chat_id: int, text: str, buttons: list[tuple[str, str]]) -> StoredMessage:
+        """A bot message with inline buttons that exists in the chat already (e.g. from an older deployment)."""
+        markup = {"inline_keyboard": [[{"text": label, "callback_data": data}] for label, data in buttons]}
+        msg = StoredMessage(chat_id, self._new_message_id(chat_id), self.bot_user, int(time.time()), True,
+                            text=text, source=text, reply_markup=markup)
+        self.messages.setdefault(chat_id, {})[msg.message_id] = msg
+        return msg
+
     def button_labels(self, chat_id: int) -> list[str]:
         return [b.get("text", "") for m in self.bot_messages(chat_id) for b in m.buttons()]
 
