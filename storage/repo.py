@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import JOB_UNFINISHED, Job, StageTiming, Story, User, utcnow
@@ -24,16 +25,25 @@ async def get_or_create_user(
     username: str | None = None,
     language_code: str | None = None,
 ) -> User:
+    """The user's row, created on first contact.
+
+    Two first updates of a new user are handled concurrently, so the insert must tolerate the
+    other one winning: INSERT … ON CONFLICT DO NOTHING, then read.
+    """
     user = await session.get(User, user_id)
-    if user is None:
-        lang = "ru" if (language_code or "").lower().startswith(("ru", "uk", "be", "kk")) else "en"
-        user = User(id=user_id, first_name=first_name[:256], username=username, language=lang)
-        session.add(user)
-        await session.flush()
-    else:
-        user.last_seen = utcnow()
-        if user.blocked:  # they wrote to us again, so they unblocked the bot
-            user.blocked = False
+    if user is not None:
+        return user
+    lang = "ru" if (language_code or "").lower().startswith(("ru", "uk", "be", "kk")) else "en"
+    now = utcnow()
+    await session.execute(
+        sqlite_insert(User)
+        .values(id=user_id, first_name=first_name[:256], username=username, language=lang,
+                language_chosen=False, aspect="16:9", length="medium", awaiting_prompt=False, blocked=False,
+                created_at=now, last_seen=now)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None
     return user
 
 

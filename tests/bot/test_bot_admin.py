@@ -39,6 +39,6 @@ async def test_stats_and_queue_for_admin(harness: Harness, stub: StubServer, eng
     assert "Queue: 1 running, 1 waiting" in stats
 
     harness.say(ADMIN, "/queue")
-    queue = await harness.reply(ADMIN, "Queue")
+    queue = await harness.reply(ADMIN, "Queue (")
     assert "running" in queue and "waiting" in queue and str(BORIS) in queue
     engine.gate.set()
