@@ -34,7 +34,7 @@ class StoryCb(CallbackData, prefix="s"):
 
 class SettingsCb(CallbackData, prefix="cfg"):
     key: str  # menu | language | voice | aspect | length
-    value: str = ""
+    value: str = ""  # ":" separates fields in callback data, so aspects travel as "16x9"
 
 
 LENGTHS: dict[str, float] = {"short": 45.0, "medium": 75.0, "long": 120.0}
@@ -117,7 +117,7 @@ def settings_options(key: str, lang: str, voices: Sequence[Any] = ()) -> InlineK
             kb.button(text=t(lang, f"lang_{code}"), callback_data=SettingsCb(key="language", value=code))
     elif key == "aspect":
         for aspect in ASPECTS:
-            kb.button(text=aspect, callback_data=SettingsCb(key="aspect", value=aspect))
+            kb.button(text=aspect, callback_data=SettingsCb(key="aspect", value=aspect.replace(":", "x")))
     elif key == "length":
         for name in LENGTHS:
             kb.button(text=t(lang, f"length_{name}"), callback_data=SettingsCb(key="length", value=name))

@@ -58,6 +58,7 @@ class StoryRunner:
         self._status: dict[int, StatusMessage] = {}  # story id → its status message
         self._current: dict[int, Progress] = {}  # story id → last progress
         self._started: dict[int, float] = {}
+        self._stages_seen: dict[int, set[str]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._avg_job = 120.0
 
@@ -199,9 +200,10 @@ class StoryRunner:
             )
 
     def _on_progress(self, story_id: int, lang: str, title: str, p: Progress) -> None:
-        previous = self._current.get(story_id)
         self._current[story_id] = p
-        if previous is None or previous.stage != p.stage:
+        seen = self._stages_seen.setdefault(story_id, set())
+        if p.stage not in seen:  # stages may run side by side: write each one once, not every switch
+            seen.add(p.stage)
             self._spawn(self._save_stage(story_id, p.stage))
         status = self._status.get(story_id)
         if status:
@@ -284,6 +286,7 @@ class StoryRunner:
             self._status.pop(story_id, None)
             self._current.pop(story_id, None)
             self._started.pop(story_id, None)
+            self._stages_seen.pop(story_id, None)
 
     def _stage_of(self, story_id: int) -> str:
         p = self._current.get(story_id)

@@ -40,6 +40,8 @@ async def change(
     cq: CallbackQuery, callback_data: SettingsCb, session: AsyncSession, user: User, lang: str, engine: Engine
 ) -> None:
     key, value = callback_data.key, callback_data.value
+    if key == "aspect":
+        value = value.replace("x", ":")
     voices = list(await asyncio.to_thread(engine.voices_for, user.language))
     if key == "menu" and value:
         await cq.answer()

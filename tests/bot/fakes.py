@@ -50,6 +50,7 @@ class Call:
     voice: str | None
     skipped: list[str]  # stages already done in story.json (resumed)
     ran: list[str] = field(default_factory=list)
+    request: StoryRequest | None = None
 
 
 class FakeEngine:
@@ -98,7 +99,7 @@ class FakeEngine:
             lang = request.lang if request.lang in ("ru", "en") else self.detect_language(request.prompt)
             story = Story(prompt=request.prompt, lang=lang, genre="fairy_tale", voice=request.voice or "",
                           aspect=request.aspect, seed=request.seed)
-        call = Call("story", folder, request.voice, list(story.done))
+        call = Call("story", folder, request.voice, list(story.done), request=request)
         self.calls.append(call)
         for stage in STAGES:
             if stage in story.done:

@@ -169,3 +169,32 @@ async def test_story_folder_and_db_record(harness: Harness, stub: StubServer, tm
     assert Path(story.folder or "").is_relative_to(tmp_path / "data")
     assert job.status == "done" and job.started_at and job.finished_at
     assert {t.stage for t in timings} == {"text", "speech", "music", "images", "upscale", "video"}
+
+
+async def test_settings_change_language_aspect_and_length(harness: Harness, stub: StubServer,
+                                                          engine: FakeEngine) -> None:
+    harness.say(ALICE, "/settings")
+    await harness.reply(ALICE, "Settings")
+    stub.tap(ALICE, "Picture")
+    await stub.wait_for(lambda: "9:16" in stub.button_labels(ALICE), 10)
+    stub.tap(ALICE, "9:16")
+    await harness.reply(ALICE, "Picture: 9:16")
+    stub.tap(ALICE, "Length")
+    await stub.wait_for(lambda: any("short" in b for b in stub.button_labels(ALICE)), 10)
+    stub.tap(ALICE, "short")
+    await harness.reply(ALICE, "Length: short")
+    stub.tap(ALICE, "Narrator")
+    await stub.wait_for(lambda: "SLT ♀" in stub.button_labels(ALICE), 10)
+    stub.tap(ALICE, "SLT")
+    await harness.reply(ALICE, "Narrator: SLT")
+    stub.tap(ALICE, "Language")
+    await stub.wait_for(lambda: "Русский" in stub.button_labels(ALICE), 10)
+    stub.tap(ALICE, "Русский")
+    await harness.reply(ALICE, "Настройки")
+    harness.say(ALICE, "/help")
+    await harness.reply(ALICE, "Что я умею")
+    await harness.story(ALICE, "a tall giraffe")  # English story, Russian interface
+    await harness.video(ALICE)
+    request = engine.calls[-1].request
+    assert request is not None and request.aspect == "9:16" and request.duration == 45.0
+    assert request.voice == "en-slt"  # the default narrator was offered first
