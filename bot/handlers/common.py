@@ -1,0 +1,36 @@
+"""Checks every story button goes through: the story exists, and it belongs to whoever tapped."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.texts import t
+from storage.models import Story
+
+
+async def own_story(cq: CallbackQuery, session: AsyncSession, story_id: int, lang: str) -> Story | None:
+    """The story behind a button, or None after answering why not (stale / someone else's)."""
+    story = await session.get(Story, story_id)
+    if story is None:
+        await cq.answer(t(lang, "stale_button"), show_alert=True)
+        return None
+    if story.user_id != cq.from_user.id:
+        await cq.answer(t(lang, "not_yours"), show_alert=True)
+        return None
+    return story
+
+
+def split_text(text: str, limit: int = 4000) -> list[str]:
+    """Split long text on paragraph / line / word boundaries into Telegram-sized pieces."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        cut = max(rest.rfind("\n\n", 0, limit), rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
+        if cut <= 0:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces

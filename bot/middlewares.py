@@ -1,0 +1,56 @@
+"""Per-update plumbing: a database session, and the user row with their language.
+
+The session is opened per update and committed at its end (MasterGroosha's pattern). The user row
+is created or refreshed first and committed at once, so a handler never holds SQLite's write lock
+while it waits on Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import repo
+from storage.models import User, utcnow
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.sessions() as session:
+            data["session"] = session
+            result = await handler(event, data)
+            await session.commit()
+            return result
+
+
+class UserMiddleware(BaseMiddleware):
+    """Loads (or registers) the sender; puts ``user`` and ``lang`` into handler data."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user = data.get("event_from_user")
+        session: AsyncSession = data["session"]
+        if tg_user is None or tg_user.is_bot:
+            return await handler(event, data)
+        user = await session.get(User, tg_user.id)
+        if user is None:
+            user = await repo.get_or_create_user(
+                session, tg_user.id, tg_user.first_name or "", tg_user.username, tg_user.language_code
+            )
+            await session.commit()
+        elif user.blocked or utcnow() - user.last_seen > timedelta(minutes=5):
+            user.blocked = False  # they wrote to us, so the bot is no longer blocked
+            user.last_seen = utcnow()
+            await session.commit()
+        data["user"] = user
+        data["lang"] = user.language
+        return await handler(event, data)

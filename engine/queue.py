@@ -1,0 +1,331 @@
+"""In-process asyncio job queue for the engine's heavy work.
+
+Why a queue of our own: a story takes minutes of CPU, the machine has one accelerator (or none),
+and the bot must stay responsive while it renders. So jobs wait in order, ``workers`` of them run
+at once (one per accelerator, one on CPU), each in a worker thread so the event loop never blocks,
+and the queue enforces the fairness rules the bot promises: a user has at most one job running and
+a few waiting, the whole queue has a cap, every job has a time limit, and cancelling really stops
+the work (the engine checks the job's CancelToken and raises Cancelled).
+
+The queue knows nothing about Telegram or the database: it runs callables and reports positions,
+progress and outcomes through callbacks and futures. It must not import bot/ or storage/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import Cancelled
+from engine.progress import CancelToken, Progress
+
+log = logging.getLogger(__name__)
+
+#: What a job runs in a worker thread: it gets a progress callback and the cancel token.
+Work = Callable[[Callable[[Progress], None], CancelToken], Any]
+
+
+class QueueRejected(Exception):
+    """The queue refused a job; ``reason`` is "busy" (global cap) or "user_limit"."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class JobTimeout(Exception):
+    """The job ran past the queue's time limit and was stopped."""
+
+
+class QueueStopped(Exception):
+    """The queue shut down before the job finished; the job may be resumed by the next process."""
+
+
+@dataclass
+class JobHandle:
+    """A submitted job. ``future`` resolves with the work's return value or its exception."""
+
+    job_id: int
+    owner: int
+    work: Work
+    future: asyncio.Future[Any]
+    on_progress: Callable[[Progress], None] | None = None
+    on_position: Callable[[int], None] | None = None
+    cancel_token: CancelToken = field(default_factory=CancelToken)
+    state: str = "waiting"  # waiting | running | finished
+    stop_reason: str | None = None  # "user" | "timeout" | "shutdown" once a stop was asked for
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float | None = None
+    last_position: int | None = None
+    last_progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """A read-only view of a job for /queue and tests."""
+
+    job_id: int
+    owner: int
+    state: str
+    position: int
+    waited: float
+    running_for: float | None
+    progress: Progress | None
+
+
+class JobQueue:
+    """FIFO queue with ``workers`` concurrent jobs, per-owner limits, a global cap and time limits."""
+
+    def __init__(
+        self,
+        workers: int = 1,
+        max_waiting: int = 20,
+        per_user_waiting: int = 2,
+        time_limit: float = 1800.0,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.workers = workers
+        self.max_waiting = max_waiting
+        self.per_user_waiting = per_user_waiting
+        self.time_limit = time_limit
+        self._waiting: list[JobHandle] = []
+        self._running: dict[int, JobHandle] = {}
+        self._jobs: dict[int, JobHandle] = {}
+        self._wakeup: asyncio.Event | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._executor: ThreadPoolExecutor | None = None
+        self._stopping = False
+
+    # ----------------------------------------------------------------- life cycle
+    async def start(self) -> None:
+        """Start the worker tasks on the running loop (idempotent)."""
+        if self._tasks:
+            return
+        self._stopping = False
+        self._wakeup = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="engine-job")
+        self._tasks = [
+            asyncio.create_task(self._worker(i), name=f"engine-worker-{i}") for i in range(self.workers)
+        ]
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Stop: running jobs are cancelled with reason "shutdown" and waiting jobs get QueueStopped.
+
+        Their records stay unfinished in the caller's database, so the next process resumes them.
+        """
+        self._stopping = True
+        for handle in list(self._waiting):
+            self._finish(handle, exc=QueueStopped("queue stopped"))
+        self._waiting.clear()
+        for handle in list(self._running.values()):
+            handle.stop_reason = handle.stop_reason or "shutdown"
+            handle.cancel_token.cancel()
+        if self._wakeup is not None:
+            self._wakeup.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+        self._tasks = []
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    # ----------------------------------------------------------------- submitting and cancelling
+    def submit(
+        self,
+        job_id: int,
+        owner: int,
+        work: Work,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_position: Callable[[int], None] | None = None,
+        force: bool = False,
+    ) -> JobHandle:
+        """Queue ``work``; raise QueueRejected when the owner or the queue is over its limit.
+
+        ``force`` skips the limits: jobs resumed after a restart were accepted once already.
+        """
+        if self._stopping or not self._tasks:
+            raise QueueRejected("busy", "the queue is not running")
+        if job_id in self._jobs:
+            raise ValueError(f"job {job_id} is already queued")
+        own_waiting = sum(1 for h in self._waiting if h.owner == owner)
+        if not force and own_waiting >= self.per_user_waiting:
+            raise QueueRejected("user_limit", f"user {owner} already has {own_waiting} jobs waiting")
+        if not force and len(self._waiting) >= self.max_waiting:
+            raise QueueRejected("busy", f"{len(self._waiting)} jobs are waiting already")
+        handle = JobHandle(
+            job_id=job_id,
+            owner=owner,
+            work=work,
+            future=asyncio.get_running_loop().create_future(),
+            on_progress=on_progress,
+            on_position=on_position,
+        )
+        self._jobs[job_id] = handle
+        self._waiting.append(handle)
+        self._notify_positions()
+        assert self._wakeup is not None
+        self._wakeup.set()
+        return handle
+
+    def cancel(self, job_id: int, reason: str = "user") -> bool:
+        """Cancel a waiting job at once, or ask a running one to stop; False if it is not here."""
+        handle = self._jobs.get(job_id)
+        if handle is None or handle.state == "finished":
+            return False
+        handle.stop_reason = handle.stop_reason or reason
+        if handle.state == "waiting":
+            self._waiting.remove(handle)
+            self._finish(handle, exc=Cancelled("cancelled"))
+            self._notify_positions()
+        else:
+            handle.cancel_token.cancel()
+        return True
+
+    # ----------------------------------------------------------------- reading
+    def position(self, job_id: int) -> int | None:
+        """0 = running, 1.. = place in line, None = not in the queue."""
+        handle = self._jobs.get(job_id)
+        if handle is None or handle.state == "finished":
+            return None
+        if handle.state == "running":
+            return 0
+        return self._waiting.index(handle) + 1
+
+    def __len__(self) -> int:
+        return len(self._waiting) + len(self._running)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    def owner_jobs(self, owner: int) -> list[int]:
+        return [h.job_id for h in self._jobs.values() if h.owner == owner and h.state != "finished"]
+
+    def snapshot(self) -> list[JobInfo]:
+        now = time.monotonic()
+        rows = [
+            JobInfo(
+                h.job_id,
+                h.owner,
+                "running",
+                0,
+                (h.started_at or now) - h.submitted_at,
+                now - (h.started_at or now),
+                h.last_progress,
+            )
+            for h in self._running.values()
+        ]
+        rows += [
+            JobInfo(h.job_id, h.owner, "waiting", i + 1, now - h.submitted_at, None, None)
+            for i, h in enumerate(self._waiting)
+        ]
+        return rows
+
+    # ----------------------------------------------------------------- internals
+    def _next_eligible(self) -> JobHandle | None:
+        """The first waiting job whose owner has nothing running (one running job per user)."""
+        busy_owners = {h.owner for h in self._running.values()}
+        for handle in self._waiting:
+            if handle.owner not in busy_owners:
+                return handle
+        return None
+
+    async def _worker(self, index: int) -> None:
+        assert self._wakeup is not None
+        while not self._stopping:
+            handle = self._next_eligible()
+            if handle is None:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            self._waiting.remove(handle)
+            handle.state = "running"
+            handle.started_at = time.monotonic()
+            self._running[handle.job_id] = handle
+            self._notify_positions()
+            try:
+                await self._run(handle)
+            finally:
+                self._running.pop(handle.job_id, None)
+                self._notify_positions()
+                self._wakeup.set()
+
+    async def _run(self, handle: JobHandle) -> None:
+        loop = asyncio.get_running_loop()
+
+        def progress_from_thread(p: Progress) -> None:
+            # Called in the worker thread: hand the event to the loop, never touch bot state here.
+            with contextlib.suppress(RuntimeError):  # loop closed during shutdown
+                loop.call_soon_threadsafe(self._deliver_progress, handle, p)
+
+        assert self._executor is not None
+        fut = loop.run_in_executor(self._executor, handle.work, progress_from_thread, handle.cancel_token)
+        try:
+            result = await asyncio.wait_for(asyncio.shield(fut), timeout=self.time_limit)
+        except TimeoutError:
+            handle.stop_reason = handle.stop_reason or "timeout"
+            handle.cancel_token.cancel()
+            log.warning("job %s ran past %.0f s; stopping it", handle.job_id, self.time_limit)
+            with contextlib.suppress(BaseException):
+                await fut  # the engine raises Cancelled at its next check
+            self._finish(handle, exc=JobTimeout(f"the job ran longer than {self.time_limit:.0f} s"))
+        except asyncio.CancelledError:
+            handle.cancel_token.cancel()
+            self._finish(handle, exc=QueueStopped("queue stopped"))
+            raise
+        except BaseException as exc:  # the work's own error travels to whoever awaits the future
+            if isinstance(exc, Cancelled) and handle.stop_reason == "shutdown":
+                exc = QueueStopped("queue stopped")
+            self._finish(handle, exc=exc)
+        else:
+            self._finish(handle, result=result)  # even if a stop was asked: the result is real
+
+    def _deliver_progress(self, handle: JobHandle, p: Progress) -> None:
+        handle.last_progress = p
+        if handle.on_progress is not None and handle.state == "running":
+            try:
+                handle.on_progress(p)
+            except Exception:  # a broken listener must not kill the job
+                log.exception("progress listener of job %s failed", handle.job_id)
+
+    def _finish(self, handle: JobHandle, result: Any = None, exc: BaseException | None = None) -> None:
+        handle.state = "finished"
+        self._jobs.pop(handle.job_id, None)
+        if handle.future.done():
+            return
+        if exc is not None:
+            handle.future.set_exception(exc)
+        else:
+            handle.future.set_result(result)
+
+    def _notify_positions(self) -> None:
+        for i, handle in enumerate(self._waiting):
+            pos = i + 1
+            if pos != handle.last_position:
+                handle.last_position = pos
+                if handle.on_position is not None:
+                    try:
+                        handle.on_position(pos)
+                    except Exception:
+                        log.exception("position listener of job %s failed", handle.job_id)
+        for handle in self._running.values():
+            if handle.last_position != 0:
+                handle.last_position = 0
+                if handle.on_position is not None:
+                    try:
+                        handle.on_position(0)
+                    except Exception:
+                        log.exception("position listener of job %s failed", handle.job_id)

@@ -1,0 +1,183 @@
+"""Queries the bot needs, in one place so handlers read like sentences.
+
+All functions take an AsyncSession and leave committing to the caller (the per-update middleware
+commits at the end of an update; background work uses ``async with factory.begin()``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import JOB_UNFINISHED, Job, StageTiming, Story, User, utcnow
+
+
+async def get_or_create_user(
+    session: AsyncSession,
+    user_id: int,
+    first_name: str = "",
+    username: str | None = None,
+    language_code: str | None = None,
+) -> User:
+    """The user's row, created on first contact.
+
+    Two first updates of a new user are handled concurrently, so the insert must tolerate the
+    other one winning: INSERT … ON CONFLICT DO NOTHING, then read.
+    """
+    user = await session.get(User, user_id)
+    if user is not None:
+        return user
+    lang = "ru" if (language_code or "").lower().startswith(("ru", "uk", "be", "kk")) else "en"
+    now = utcnow()
+    await session.execute(
+        sqlite_insert(User)
+        .values(id=user_id, first_name=first_name[:256], username=username, language=lang,
+                language_chosen=False, aspect="16:9", length="medium", awaiting_prompt=False, blocked=False,
+                created_at=now, last_seen=now)
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    user = await session.get(User, user_id, populate_existing=True)
+    assert user is not None
+    return user
+
+
+async def create_story(session: AsyncSession, **fields: object) -> Story:
+    story = Story(**fields)
+    session.add(story)
+    await session.flush()
+    return story
+
+
+async def claim_draft(session: AsyncSession, story_id: int, voice: str) -> bool:
+    """Atomically turn a draft into a queued story; False if someone (a double tap) got there first."""
+    result = await session.execute(
+        update(Story)
+        .where(Story.id == story_id, Story.status == "draft")
+        .values(status="queued", voice=voice)
+    )
+    return result.rowcount == 1
+
+
+async def create_job(session: AsyncSession, story: Story, kind: str | None = None) -> Job:
+    job = Job(story_id=story.id, kind=kind or story.kind, status="queued")
+    session.add(job)
+    story.status = "queued"
+    story.failed_stage = None
+    story.error = None
+    await session.flush()
+    return job
+
+
+async def unfinished_jobs(session: AsyncSession) -> list[Job]:
+    rows = await session.scalars(select(Job).where(Job.status.in_(JOB_UNFINISHED)).order_by(Job.id))
+    return list(rows)
+
+
+async def active_job_for_story(session: AsyncSession, story_id: int) -> Job | None:
+    return await session.scalar(
+        select(Job).where(Job.story_id == story_id, Job.status.in_(JOB_UNFINISHED)).order_by(Job.id.desc())
+    )
+
+
+async def recent_stories(session: AsyncSession, user_id: int, limit: int = 10) -> list[Story]:
+    rows = await session.scalars(
+        select(Story)
+        .where(Story.user_id == user_id, Story.status != "draft")
+        .order_by(Story.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def record_timings(session: AsyncSession, job_id: int, timings: dict[str, float]) -> None:
+    for stage, seconds in timings.items():
+        session.add(StageTiming(job_id=job_id, stage=stage, seconds=float(seconds)))
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class Stats:
+    users: int = 0
+    stories_today: int = 0
+    stories_total: int = 0
+    jobs_finished: int = 0
+    jobs_done: int = 0
+    failures_by_stage: dict[str, int] = field(default_factory=dict)
+    stage_avg: dict[str, float] = field(default_factory=dict)
+    stage_p95: dict[str, float] = field(default_factory=dict)
+    avg_job_seconds: float = 0.0
+
+    @property
+    def success_rate(self) -> float:
+        return self.jobs_done / self.jobs_finished if self.jobs_finished else 0.0
+
+
+async def stats(session: AsyncSession, now: datetime | None = None) -> Stats:
+    now = now or utcnow()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    s = Stats()
+    s.users = await session.scalar(select(func.count()).select_from(User)) or 0
+    real = Story.status != "draft"
+    s.stories_total = await session.scalar(select(func.count()).select_from(Story).where(real)) or 0
+    s.stories_today = (
+        await session.scalar(
+            select(func.count()).select_from(Story).where(real, Story.created_at >= day_start)
+        )
+        or 0
+    )
+    finished = list(
+        await session.execute(
+            select(Job.status, Job.failed_stage, Job.started_at, Job.finished_at).where(
+                Job.status.in_(("done", "failed", "timeout", "interrupted"))
+            )
+        )
+    )
+    s.jobs_finished = len(finished)
+    s.jobs_done = sum(1 for row in finished if row.status == "done")
+    s.failures_by_stage = dict(
+        Counter((row.failed_stage or row.status) for row in finished if row.status != "done")
+    )
+    durations = [
+        (row.finished_at - row.started_at).total_seconds()
+        for row in finished
+        if row.status == "done" and row.started_at and row.finished_at
+    ]
+    s.avg_job_seconds = sum(durations) / len(durations) if durations else 0.0
+    per_stage: dict[str, list[float]] = {}
+    for stage, seconds in await session.execute(select(StageTiming.stage, StageTiming.seconds)):
+        per_stage.setdefault(stage, []).append(seconds)
+    s.stage_avg = {k: sum(v) / len(v) for k, v in per_stage.items()}
+    s.stage_p95 = {k: percentile(v, 95) for k, v in per_stage.items()}
+    return s
+
+
+async def average_job_seconds(session: AsyncSession, default: float = 120.0) -> float:
+    """Mean wall time of recent successful jobs, for queue estimates."""
+    rows = list(
+        await session.execute(
+            select(Job.started_at, Job.finished_at)
+            .where(Job.status == "done", Job.started_at.is_not(None), Job.finished_at.is_not(None))
+            .order_by(Job.id.desc())
+            .limit(20)
+        )
+    )
+    values = [(b - a).total_seconds() for a, b in rows]
+    return sum(values) / len(values) if values else default
+
+
+def age(dt: datetime | None, now: datetime | None = None) -> timedelta:
+    return (now or utcnow()) - dt if dt else timedelta(0)
