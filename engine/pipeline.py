@@ -120,14 +120,16 @@ class _Run:
         started = time.perf_counter()
         try:
             work(report)
-        except (Cancelled, StageError):
+        except Cancelled:
             raise
-        except EngineError as exc:
-            raise StageError(stage, str(exc), _HINTS.get(stage, "")) from exc
         except Exception as exc:
             if not essential:
                 log.warning("%s failed, continuing without it: %s", stage, exc)
                 self._note(f"{stage} failed and was left out: {exc}")
+            elif isinstance(exc, StageError):
+                raise
+            elif isinstance(exc, EngineError):
+                raise StageError(stage, str(exc), _HINTS.get(stage, "")) from exc
             else:
                 log.exception("stage %s failed", stage)
                 raise StageError(stage, f"{type(exc).__name__}: {exc}", _HINTS.get(stage, "")) from exc

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from engine import pipeline
-from engine.errors import Cancelled, StageError
+from engine.errors import BackendUnavailable, Cancelled, StageError
 from engine.progress import CancelToken, Progress
 from engine.story import Scene, Story, StoryRequest
 
@@ -149,8 +149,11 @@ def test_revoice_keeps_text_and_pictures(fakes: FakeBlocks, tmp_path: Path) -> N
     assert pipeline.load_request(tmp_path).voice == "rhvoice:pavel"
 
 
-def test_music_failure_degrades_with_a_note(fakes: FakeBlocks, tmp_path: Path) -> None:
-    fakes.fail["music"] = RuntimeError("no soundfont")
+@pytest.mark.parametrize(
+    "error", [RuntimeError("no soundfont"), BackendUnavailable("music-transformer", "no soundfont")]
+)
+def test_music_failure_degrades_with_a_note(fakes: FakeBlocks, tmp_path: Path, error: Exception) -> None:
+    fakes.fail["music"] = error
     story = pipeline.run_story(StoryRequest("Жил-был кот"), tmp_path)
     assert story.music is None
     assert any("music failed" in n and "no soundfont" in n for n in story.notes)
