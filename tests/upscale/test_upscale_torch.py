@@ -18,6 +18,15 @@ from engine.upscale.torch_backend import TorchUpscaler  # noqa: E402
 X4PLUS = MODELS["realesrgan-x4plus"]
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny networks gain nothing from threads, and on a shared machine 2 threads are 10× slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_full_size_network_has_the_official_key_names_and_shapes():
     shapes = {k: tuple(v.shape) for k, v in RRDBNet().state_dict().items()}
     assert len(shapes) == 702  # 351 convolutions × (weight, bias)
