@@ -4,7 +4,9 @@ One timed run per model after one untimed warm-up on a tiny image (ncnn picks an
 on first use), so the figure is steady-state speed, not load time; load time is shown apart.
 Inputs: a 256×256 picture for realesr-animevideov3 (the size VQGAN/BigGAN frames come in) and
 96×96 for the RRDBNet models (x4plus runs ~100× slower; 96×96 keeps the run under a minute).
-The machine may be shared: run it with ``nice -n 10`` and read the figures as lower bounds.
+The machine may be shared: run it with ``nice -n 10`` and read MP/s as a lower bound. "MP/cpu-s"
+divides by the CPU time the process really got, which contention does not shrink: with one ncnn
+thread it approximates the rate of one idle core.
 
     python bench/bench_upscale.py [--models a,b] [--tile 256] [--backend ncnn]
 """
@@ -73,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     load_avg = os.getloadavg()[0]
     print(f"# {cpu_threads()} cores usable, load average {load_avg:.1f} at start, backend {args.backend}")
     header = f"{'model':<24} {'scale':>5} {'input':>9} {'output':>11} {'load s':>7} {'run s':>7}"
-    header += f" {'MP/s out':>9} {'RSS max MB':>11}"  # the process's peak so far (models stay loaded)
+    # RSS max: the process's peak so far (models stay loaded)
+    header += f" {'MP/s out':>9} {'MP/cpu-s':>9} {'RSS max MB':>11}"
     print(header)
     print("-" * len(header))
     for model, scale, side in CASES:
@@ -84,13 +87,13 @@ def main(argv: list[str] | None = None) -> int:
         load = time.perf_counter() - started
         up.upscale(test_picture(16), scale)  # warm-up, untimed
         img = test_picture(side)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         out = up.upscale(img, scale)
-        run = time.perf_counter() - started
+        run, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         mp = out.width * out.height / 1e6
         print(
             f"{model:<24} {'x' + str(scale):>5} {f'{side}x{side}':>9} {f'{out.width}x{out.height}':>11} "
-            f"{load:7.2f} {run:7.2f} {mp / run:9.3f} {peak_rss_mb():11.0f}",
+            f"{load:7.2f} {run:7.2f} {mp / run:9.3f} {mp / cpu:9.3f} {peak_rss_mb():11.0f}",
             flush=True,
         )
     print(f"# device: {up.device()}; load average {os.getloadavg()[0]:.1f} at end")

@@ -72,7 +72,10 @@ def gpu_name() -> str | None:
         try:
             if ncnn.get_gpu_count() < 1:
                 return None
-            return str(ncnn.get_gpu_info(0).device_name())
+            info = ncnn.get_gpu_info(0)
+            if info.type() == 3:  # a CPU Vulkan driver (llvmpipe/lavapipe): ncnn's own CPU code is faster
+                return None
+            return str(info.device_name())
         except Exception:  # a broken Vulkan loader must not break the CPU path
             return None
 

@@ -47,11 +47,10 @@ def doctor() -> list[BackendStatus]:
 
 def _ncnn_device() -> str | None:
     """Where ncnn runs ("Vulkan GPU: …" or "CPU, N threads"); None when ncnn does not import."""
-    from engine.device import cpu_threads
-    from engine.upscale.ncnn_backend import gpu_name
+    from engine.upscale.ncnn_backend import gpu_name, ncnn_threads
 
     try:
         name = gpu_name()
     except BackendUnavailable:
         return None
-    return f"Vulkan GPU: {name}" if name else f"CPU, {cpu_threads()} threads (no Vulkan GPU)"
+    return f"Vulkan GPU: {name}" if name else f"CPU, {ncnn_threads()} thread(s) now (no Vulkan GPU)"

