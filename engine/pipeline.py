@@ -248,7 +248,7 @@ def _stage_upscale(run: _Run, request: StoryRequest) -> None:
                 scene.frame = scene.image
             run.story.backends["upscale"] = "none (upscale block not in this build)"
             return
-        upscale.fit_frames(run.story, run.folder, request.size, report)
+        upscale.fit_frames(run.story, run.folder, request.size, report, model=request.upscale_model)
 
     run.stage("upscale", work, essential=False)
     assert run.story is not None

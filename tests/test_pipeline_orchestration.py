@@ -81,7 +81,7 @@ class FakeBlocks:
         self._call("card")
         out_path.write_bytes(b"png")
 
-    def fit_frames(self, story: Story, folder: Path, size, report) -> None:
+    def fit_frames(self, story: Story, folder: Path, size, report, model: str = "auto") -> None:
         self._call("upscale")
         for s in story.scenes:
             s.frame = s.image
