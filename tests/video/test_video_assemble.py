@@ -163,6 +163,15 @@ def test_doctor_finds_ffmpeg_and_a_cyrillic_font() -> None:
     assert rows["font"].ready, rows["font"].detail
 
 
+def test_a_story_not_yet_laid_out_is_laid_out_first(tmp_path: Path, story_factory: StoryFactory) -> None:
+    story = story_factory(["Без разметки."], seconds=0.6)
+    expected = total_duration(story)
+    for scene in story.scenes:
+        scene.start = scene.end = 0.0
+    info = assemble(story, tmp_path, tmp_path / "l.mp4", null_reporter("video"), size=TINY)
+    assert info["duration"] == pytest.approx(expected, abs=0.15)
+
+
 def test_scene_without_a_picture_gets_a_text_card(tmp_path: Path, story_factory: StoryFactory) -> None:
     story = story_factory(["Сцена с картинкой.", "Сцена без картинки."], seconds=0.6)
     story.scenes[1].frame = story.scenes[1].image = None
