@@ -197,7 +197,7 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     pad = int(min(size) * 0.04)
     box = (panel[2] - panel[0] - 2 * pad, panel[3] - panel[1] - 2 * pad)
     text = _clean_text(scene.text) or "…"
-    font, lines, spacing = fit_text(text, box, int(height * 0.07), max(12, int(height * 0.022)))
+    font, lines, spacing = fit_text(text, box, int(min(size) * 0.075), max(12, int(min(size) * 0.03)))
     block_h = spacing * len(lines)
     y = panel[1] + pad + max(0, (box[1] - block_h) // 2)
     for line in lines:
