@@ -118,6 +118,8 @@ def assemble(
 
     ``size`` overrides the aspect's resolution (tests use tiny frames to stay fast)."""
     folder = Path(folder).resolve()
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        raise StageError("video", "ffmpeg is not installed", hint="apt-get install ffmpeg")
     if not story.scenes:
         raise StageError("video", "the story has no scenes to show")
     if story.aspect not in ASPECTS:

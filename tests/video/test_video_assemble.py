@@ -189,3 +189,12 @@ def test_probe_reports_streams_and_rejects_missing_files(tmp_path: Path) -> None
     assert info["video_codec"] is None and info["audio_codec"] == "pcm_s16le" and info["sample_rate"] == 24000
     with pytest.raises(StageError):
         probe(tmp_path / "nope.mp4")
+
+
+def test_missing_ffmpeg_is_a_clear_error(tmp_path: Path, story_factory: StoryFactory, monkeypatch) -> None:
+    from engine.errors import StageError
+
+    story = story_factory(["Сцена."], seconds=0.5)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(StageError, match="ffmpeg is not installed"):
+        assemble(story, tmp_path, tmp_path / "x.mp4", null_reporter("video"), size=TINY)
