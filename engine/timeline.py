@@ -19,7 +19,9 @@ from engine.story import Scene, Story
 #: Seconds of picture before the first word, so the viewer sees the first frame before the voice.
 LEAD_IN = 0.6
 #: Silence between two scenes' narration; the picture crossfade (CROSSFADE) happens inside it.
-GAP = 0.9
+#: The narration block's wavs already end with ~0.45 s and start with ~0.15 s of silence, so the
+#: listener hears ~1.3 s between scenes: a paragraph's breath, not a stall.
+GAP = 0.7
 #: Seconds of picture and music after the last word, for the music's fade-out.
 TAIL = 1.6
 #: Length of the crossfade between two pictures; never longer than the pause it sits in.

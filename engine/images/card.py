@@ -89,23 +89,28 @@ def _font(size: int, bold: bool) -> ImageFont.FreeTypeFont | ImageFont.ImageFont
 def _renderable(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
     """Drop characters the font has no glyph for (emoji in DejaVu): a tofu box says nothing; the
     subtitles still carry the exact text. A missing glyph renders as the font's .notdef shape, so a
-    character whose mask equals that of a surely-missing private-use code point is missing."""
+    character whose mask equals that of a surely-missing private-use code point is missing.
+    Glyph presence doesn't depend on size, so it is checked once per character at one small size."""
     if not isinstance(font, ImageFont.FreeTypeFont):
         return text
-    notdef = _mask_key(font, "\U0010fffd")
-    kept = "".join(ch for ch in text if ch in " \n" or _mask_key(font, ch) != notdef)
+    kept = "".join(ch for ch in text if ch in " \n" or _has_glyph(str(font.path), ch))
     return "\n".join(_SPACES.sub(" ", p).strip() for p in kept.split("\n"))
 
 
+@lru_cache(maxsize=4)
+def _probe_font(path: str) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, 24)
+
+
 def _mask_key(font: ImageFont.FreeTypeFont, ch: str) -> tuple:
-    return _mask_key_cached(font.path, font.size, ch)
-
-
-@lru_cache(maxsize=4096)
-def _mask_key_cached(path: str, size: int, ch: str) -> tuple:
-    font = ImageFont.truetype(path, size)
     mask = font.getmask(ch)
     return (mask.size, bytes(mask))
+
+
+@lru_cache(maxsize=8192)
+def _has_glyph(path: str, ch: str) -> bool:
+    font = _probe_font(path)
+    return _mask_key(font, ch) != _mask_key(font, "\U0010fffd")
 
 
 def _wrap(text: str, font, width: float) -> list[str]:
@@ -197,7 +202,7 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     pad = int(min(size) * 0.04)
     box = (panel[2] - panel[0] - 2 * pad, panel[3] - panel[1] - 2 * pad)
     text = _clean_text(scene.text) or "…"
-    font, lines, spacing = fit_text(text, box, int(height * 0.07), max(12, int(height * 0.022)))
+    font, lines, spacing = fit_text(text, box, int(min(size) * 0.075), max(12, int(min(size) * 0.03)))
     block_h = spacing * len(lines)
     y = panel[1] + pad + max(0, (box[1] - block_h) // 2)
     for line in lines:
@@ -223,4 +228,4 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     )
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    card.convert("RGB").save(out_path, format="PNG", compress_level=3)
+    card.convert("RGB").save(out_path, format="PNG", compress_level=1)  # fast; the frame is an intermediate

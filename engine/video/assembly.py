@@ -17,7 +17,7 @@ from typing import Any
 from engine.errors import StageError
 from engine.progress import StageReporter
 from engine.story import ASPECTS, Story
-from engine.timeline import crossfade_length, picture_spans, total_duration
+from engine.timeline import crossfade_length, layout, picture_spans, total_duration
 from engine.video import audio, bitrate, kenburns, subtitles
 from engine.video.ffmpeg_run import run_ffmpeg
 from engine.video.fonts import find_font
@@ -118,14 +118,16 @@ def assemble(
 
     ``size`` overrides the aspect's resolution (tests use tiny frames to stay fast)."""
     folder = Path(folder).resolve()
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        raise StageError("video", "ffmpeg is not installed", hint="apt-get install ffmpeg")
     if not story.scenes:
         raise StageError("video", "the story has no scenes to show")
     if story.aspect not in ASPECTS:
         raise StageError("video", f"unknown aspect {story.aspect!r}", hint="Use 16:9, 9:16 or 1:1.")
     size = size or ASPECTS[story.aspect]
+    if all(scene.end <= 0 for scene in story.scenes):  # not laid out yet (e.g. a hand-made story)
+        layout(story, folder)
     total = total_duration(story)
-    if total <= 0:
-        raise StageError("video", "the scenes have no timing; run the timeline first")
     work = folder / WORK_DIR
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-import numpy as np
-
 #: Loudness analysis window (seconds).
 WINDOW = 0.02
 #: A window is silent when it is this many dB below the loud part of the speech.
@@ -26,6 +24,8 @@ MIN_CUE = 0.6
 
 def find_pauses(path: Path) -> list[tuple[float, float]]:
     """(start, end) seconds of each pause in a 16-bit PCM wav; [] when the file can't be read."""
+    import numpy as np  # only here: importing engine.video stays light
+
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2:

@@ -65,7 +65,7 @@ def test_pictures_tile_the_video_and_cut_inside_the_pauses(tmp_path: Path) -> No
     for prev, nxt, left, right in zip(story.scenes, story.scenes[1:], spans, spans[1:], strict=False):
         assert left.end == right.start  # contiguous
         # the whole crossfade happens in silence: after one scene's last word, before the next's first
-        assert prev.end <= left.end - fade / 2 and left.end + fade / 2 <= nxt.start
+        assert prev.end <= left.end - fade / 2 + 1e-9 and left.end + fade / 2 <= nxt.start + 1e-9
 
 
 def test_scene_without_audio_uses_line_timing_or_text_length(tmp_path: Path) -> None:

@@ -163,6 +163,15 @@ def test_doctor_finds_ffmpeg_and_a_cyrillic_font() -> None:
     assert rows["font"].ready, rows["font"].detail
 
 
+def test_a_story_not_yet_laid_out_is_laid_out_first(tmp_path: Path, story_factory: StoryFactory) -> None:
+    story = story_factory(["Без разметки."], seconds=0.6)
+    expected = total_duration(story)
+    for scene in story.scenes:
+        scene.start = scene.end = 0.0
+    info = assemble(story, tmp_path, tmp_path / "l.mp4", null_reporter("video"), size=TINY)
+    assert info["duration"] == pytest.approx(expected, abs=0.15)
+
+
 def test_scene_without_a_picture_gets_a_text_card(tmp_path: Path, story_factory: StoryFactory) -> None:
     story = story_factory(["Сцена с картинкой.", "Сцена без картинки."], seconds=0.6)
     story.scenes[1].frame = story.scenes[1].image = None
@@ -180,3 +189,12 @@ def test_probe_reports_streams_and_rejects_missing_files(tmp_path: Path) -> None
     assert info["video_codec"] is None and info["audio_codec"] == "pcm_s16le" and info["sample_rate"] == 24000
     with pytest.raises(StageError):
         probe(tmp_path / "nope.mp4")
+
+
+def test_missing_ffmpeg_is_a_clear_error(tmp_path: Path, story_factory: StoryFactory, monkeypatch) -> None:
+    from engine.errors import StageError
+
+    story = story_factory(["Сцена."], seconds=0.5)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(StageError, match="ffmpeg is not installed"):
+        assemble(story, tmp_path, tmp_path / "x.mp4", null_reporter("video"), size=TINY)
