@@ -51,7 +51,7 @@ class Line:
     speaker: str = "narrator"  # "narrator" or a character key such as "char1"
     voice: str | None = None
     audio: str | None = None  # wav path relative to the story folder
-    start: float = 0.0  # seconds from the start of the video
+    start: float = 0.0  # seconds within the scene's own audio (Scene.start places the scene in the video)
     end: float = 0.0
 
 

@@ -20,7 +20,7 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 
 # --- Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(
-  ffmpeg espeak-ng sox
+  ffmpeg espeak-ng sox fonts-symbola
   rhvoice rhvoice-russian rhvoice-english
   fonts-dejavu-core fonts-noto-core
   fluidsynth libfluidsynth3 timgm6mb-soundfont fluid-soundfont-gm
