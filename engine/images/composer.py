@@ -81,13 +81,24 @@ class ScenePlan:
     collective: list[Token] = field(default_factory=list)  # "звери", "animals": the story's creatures
 
 
-def merge_bigrams(toks: list[Token], bigrams: dict[str, str]) -> list[Token]:
-    """Join two-word names from the word map into one token ("Дед Мороз", "летучая мышь")."""
+def merge_bigrams(
+    toks: list[Token], bigrams: dict[str, str], names: dict[str, str] | None = None
+) -> list[Token]:
+    """Join two-word names into one token: the word map's ("Дед Мороз", "летучая мышь") and, in
+    English, emoji names ("black cat", "polar bear")."""
     out: list[Token] = []
     i = 0
     while i < len(toks):
         if i + 1 < len(toks):
-            key = bigrams.get(f"{toks[i].lemma} {toks[i + 1].lemma}")
+            pair = f"{toks[i].lemma} {toks[i + 1].lemma}"
+            key = bigrams.get(pair)
+            if (
+                key is None
+                and names is not None
+                and toks[i].lang == toks[i + 1].lang == "en"
+                and pair in names
+            ):
+                key = pair
             if key is not None:
                 a, b = toks[i], toks[i + 1]
                 out.append(Token(f"{a.surface} {b.surface}", key, a.lang, True))
@@ -103,7 +114,7 @@ def scene_tokens(scene: Scene, index: AssetIndex) -> list[Token]:
     known = index.english_words
     seen: set[str] = set()
     out: list[Token] = []
-    text_tokens = merge_bigrams(tokens(scene.text, known), index.bigrams)
+    text_tokens = merge_bigrams(tokens(scene.text, known), index.bigrams, index.annotation)
     in_text = {t.lemma: t for t in reversed(text_tokens)}  # the first occurrence wins
     for t in text_tokens:  # a keyword that is half of a two-word name stands for the whole name
         if " " in t.lemma:
@@ -112,7 +123,7 @@ def scene_tokens(scene: Scene, index: AssetIndex) -> list[Token]:
             for part in lemmas(t.surface):
                 in_text[part] = t
     for source in (" ".join(scene.keywords), scene.image_prompt):
-        for t in merge_bigrams(tokens(source, known), index.bigrams):
+        for t in merge_bigrams(tokens(source, known), index.bigrams, index.annotation):
             t = in_text.get(t.lemma, t)
             if t.lemma not in seen:
                 seen.add(t.lemma)

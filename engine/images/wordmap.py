@@ -166,6 +166,8 @@ RU: dict[str, Word] = {
     "кошка": _w("cat", "cat", "creature", 0.35),
     "котенок": _w("kitten", "cat", "creature", 0.25),
     "котик": _w("cat", "cat", "creature", 0.3),
+    "черный кот": _w("black cat", "black cat", "creature", 0.35),
+    "белый медведь": _w("polar bear", "polar bear", "creature", 1.1),
     "пес": _w("dog", "dog", "creature", 0.45),
     "собака": _w("dog", "dog", "creature", 0.45),
     "щенок": _w("puppy", "dog", "creature", 0.3),
