@@ -321,11 +321,13 @@ class Composer:
         if h > w:  # portrait: more sky, the cast stands lower and closer together
             horizon = min(0.66, horizon + 0.06)
             slots = [(0.5 + (x - 0.5) * 0.8, d) for x, d in slots]
-        # every third scene with a small cast is a close-up: bigger figures, the horizon a little lower
-        close = len(plan.subjects) <= 2 and (self.offset + i) % 3 == 2
+        # every third scene with a single figure is a close-up: bigger figures, the horizon a little lower
+        close = len(plan.subjects) == 1 and (self.offset + i) % 3 == 2
         if close:
             horizon += 0.04
-        canvas = painter.paint(size, plan.setting, rng, horizon, side, landmark=not plan.scenery)
+        canvas = painter.paint(
+            size, plan.setting, rng, horizon, side, landmark=not plan.scenery, home_seed=self.grain_seed
+        )
         base = math.sqrt(w * h) * (0.42 if close else 0.34)
         matches: list[dict] = []
         sprites: list[
@@ -372,9 +374,13 @@ class Composer:
             elif member.kind in ("object", "plant") and n > 0 and main_box is not None:
                 x = main_box[0] + (main_box[1] * 0.5 + height * 0.3) * (1 if sx > 0.5 else -1)
                 foot = main_box[2]
+                if foot < canvas.horizon:  # next to a flyer: in the air, beside it
+                    where, height = "sky", height * 0.8
                 depth = -0.1
-            if n == 0 and where == "ground":
-                main_box = (x, height, foot)
+            if where == "ground" and member.kind == "person" and depth <= 0.15:
+                foot = h + height * 0.06  # OpenMoji people are busts: the frame cuts them, a medium shot
+            if n == 0 and where in ("ground", "sky"):
+                main_box = (x, height, min(foot, h - h * 0.04))  # a bird's cheese flies with the bird
             sprites.append((depth, placed, x, foot, height, where))
 
         for depth, placed, x, foot, height, where in sorted(sprites, key=lambda s: -s[0]):
