@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -232,6 +232,17 @@ class AssetIndex:
         return table.get(lemma)
 
     def match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
+        found = self._match(tok, accept)
+        if found is None and "-" in tok.lemma:  # "мама-драконица", "принц-лягушка": the last part first
+            from engine.images.words import tokens
+
+            for part in reversed(tokens(tok.lemma.replace("-", " "), self.english_words)):
+                found = self._match(replace(part, surface=tok.surface), accept)
+                if found is not None:
+                    break
+        return found
+
+    def _match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
         """The drawing for one word, or None when nothing fits well enough.
 
         ``accept`` vets clip-art candidates (the composer rejects ones drawn on an opaque box)."""
