@@ -241,7 +241,7 @@ def compose_story(story: Story, folder: Path, size: tuple[int, int], report) -> 
         scene.image_matches = matches
         scene.keywords_en = composer.keywords_en(plan, matches)
         times.append(time.perf_counter() - t0)
-        story.timings[f"images.scene_{scene.index:02d}"] = round(times[-1], 3)
+    log.info("composed %d scenes in %.2f s (slowest %.2f s)", total, sum(times), max(times, default=0.0))
     report(1.0, f"{total} scenes composed")
     return {
         "scenes": total,
