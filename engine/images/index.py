@@ -179,6 +179,7 @@ def build_index(roots: AssetRoots) -> dict:
         "openclipart_count": sum(1 for a in assets.values() if a["source"] == "openclipart"),
         "assets": assets,
         "annotation": annotation,
+        "emoji": by_emoji,
         "terms": {t: [[i, s] for i, s in v[:12]] for t, v in ranked.items()},
     }
 
@@ -280,6 +281,43 @@ class AssetIndex:
         return Match(
             tok.surface, lemma, asset_id, info["source"], kind, _DEFAULT_SIZE[kind], en, score, False
         )
+
+    def emoji_matches(self, text: str) -> list[Match]:
+        """Emoji typed into a story ("🐉 и 🏰") are drawings already: the same picture, in OpenMoji."""
+        table: dict[str, str] = self.data.get("emoji", {})
+        if not table or not text:
+            return []
+        longest = max(map(len, table))
+        out: list[Match] = []
+        i = 0
+        while i < len(text):
+            if ord(text[i]) < 0x2000:  # letters, digits, punctuation: not an emoji
+                i += 1
+                continue
+            for n in range(min(longest, len(text) - i), 0, -1):
+                asset_id = table.get(text[i : i + n]) or table.get(text[i : i + n].replace("\ufe0f", ""))
+                if asset_id is not None:
+                    info = self.assets[asset_id]
+                    name = info["name"].split(":")[0]
+                    kind = info["kind"]
+                    out.append(
+                        Match(
+                            text[i : i + n],
+                            name,
+                            asset_id,
+                            "openmoji",
+                            kind,
+                            _DEFAULT_SIZE[kind],
+                            name,
+                            10.0,
+                            False,
+                        )
+                    )
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
 
     def info(self, asset_id: str) -> dict:
         return self.assets[asset_id]

@@ -209,21 +209,10 @@ class Planner:
                     tok = Token(tok.surface, named.lemma, named.lang, True, named.name_gender)
                 tok = self._alias(tok, names)
                 m = self.index.match(tok, accept=is_cutout)
-                if m is None or m.kind == "setting":
-                    continue
-                key = Cast.key_of(m)
-                if key in keys:
-                    continue
-                if m.kind in _SCENERY_KINDS and m.size >= 1.0:
-                    if len(plan.scenery) < MAX_SCENERY:
-                        keys.add(key)
-                        member = self.cast.assign(m, self.index)
-                        plan.scenery.append(Placed(replace(m, lemma=own_lemma), member, "background"))
-                elif len(plan.subjects) < MAX_SUBJECTS:
-                    keys.add(key)
-                    member = self.cast.assign(m, self.index, bool(tok.name_gender))
-                    # the row keeps the scene's own word ("Amira"), the drawing is the character's
-                    plan.subjects.append(Placed(replace(m, lemma=own_lemma), member, "subject"))
+                if m is not None and m.kind != "setting":
+                    self._add(plan, keys, m, bool(tok.name_gender), own_lemma)
+            for m in self.index.emoji_matches(scene.text):
+                self._add(plan, keys, m, False)
             # characters take the main slot, things come after them
             plan.subjects.sort(key=lambda p: p.member.kind not in _CHARACTER_KINDS)
             if plan.setting.place not in _WATER_PLACES and any(
@@ -241,6 +230,23 @@ class Planner:
                 plan.subjects.insert(0, Placed(m, hero, "cast"))
                 del plan.subjects[MAX_SUBJECTS:]
         return plans
+
+    def _add(
+        self, plan: ScenePlan, keys: set[str], m: Match, named: bool, row_lemma: str | None = None
+    ) -> None:
+        """Put a matched drawing into the plan once: scenery behind, characters and things in front.
+        The cast is keyed by the character (Маша); the row keeps the scene's own word ("девочка")."""
+        key = Cast.key_of(m)
+        if key in keys:
+            return
+        row = m if row_lemma is None else replace(m, lemma=row_lemma)
+        if m.kind in _SCENERY_KINDS and m.size >= 1.0:
+            if len(plan.scenery) < MAX_SCENERY:
+                keys.add(key)
+                plan.scenery.append(Placed(row, self.cast.assign(m, self.index), "background"))
+        elif len(plan.subjects) < MAX_SUBJECTS:
+            keys.add(key)
+            plan.subjects.append(Placed(row, self.cast.assign(m, self.index, named), "subject"))
 
     def _add_group(self, plan: ScenePlan) -> None:
         """ "All the animals had breakfast": show the story's own animals (most seen first)."""
