@@ -186,7 +186,13 @@ def scene_figures(scene, folder: Path) -> tuple[bool, bool]:
     from engine.images.words import tokens
 
     text_lemmas = {t.lemma for t in tokens(scene.text, EN)}
-    named = [r for r in scene.image_matches if r.get("lemma") in text_lemmas and r.get("role") != "cast"]
+
+    def in_text(
+        lemma: str,
+    ) -> bool:  # two-word names ("black cat", "Дед Мороз") count when both words are there
+        return bool(lemma) and all(part in text_lemmas for part in lemma.split())
+
+    named = [r for r in scene.image_matches if in_text(r.get("lemma", "")) and r.get("role") != "cast"]
     return bool(named), any(r.get("role") == "subject" for r in named)
 
 

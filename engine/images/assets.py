@@ -25,7 +25,7 @@ from engine.errors import EngineError
 
 OPENMOJI_VERSION = "17.0.0"
 CLDR_VERSION = "47.0.0"
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 #: Put this into the README and the video credits: OpenMoji's licence requires attribution.
 ATTRIBUTION = (

@@ -1,9 +1,8 @@
-"""The scene composer: reads a scene, casts its characters, and composes a storybook picture.
+"""The scene composer: draws each planned scene as a storybook picture.
 
-Plan first, draw second: every scene of the story is read (words → lemmas → setting, subjects)
-before any is drawn, so the cast is fixed story-wide and a scene that names nobody can still show
-the hero. Composition varies from scene to scene (layouts and horizon heights rotate, so no two
-neighbours are alike) while the story's look (colour grade, vignette, grain) stays the same.
+Plan first (engine.images.planner), draw second. Composition varies from scene to scene (layouts and
+horizon heights rotate, so no two neighbours are alike) while the story's look (colour grade,
+vignette, grain) and its cast stay the same.
 """
 
 from __future__ import annotations
@@ -11,43 +10,20 @@ from __future__ import annotations
 import logging
 import math
 import random
-import re
 import time
 import zlib
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from engine.images import painter
-from engine.images.cast import Cast, Member
-from engine.images.index import AssetIndex, Match
-from engine.images.render import is_cutout
-from engine.images.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
-from engine.images.words import Token, lemmas, tokens
-from engine.story import Scene, Story
+from engine.images.cast import Cast
+from engine.images.index import AssetIndex
+from engine.images.planner import TIME_OF, Placed, Planner, ScenePlan
+from engine.story import Story
 
 log = logging.getLogger(__name__)
 
-MAX_SUBJECTS = 3
-MAX_SCENERY = 1
-_SETTING_OF = {w: place for place, words in SETTINGS.items() for w in words}
-_TIME_OF = {w: t for t, words in TIMES.items() for w in words}
-_WEATHER_OF = {w: t for t, words in WEATHER.items() for w in words}
-_SEASON_WORDS = {w for words in SEASONS.values() for w in words if " " not in w}
-# Phrases a lemma list cannot see ("на дне" lemmatises to "на день").
-_UNDERWATER = re.compile(
-    r"\b(под вод|на дн[еоу]\b|морск\w* дн|underwater|under the (sea|water)|seabed)", re.I
-)
-# Common nouns that, in a story with a named child, are that child ("девочка Маша").
-_GIRL_WORDS = {"девочка", "девчонка", "дочь", "дочка", "внучка", "девушка", "girl", "daughter"}
-_BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "юноша", "парень", "boy", "son"}
-_SCENERY_KINDS = ("building", "landform", "plant")
-_CHARACTER_KINDS = ("person", "creature", "flyer", "swimmer")
-_WATER_PLACES = ("sea", "lake", "underwater")
-_COLLECTIVE = {"животное", "зверь", "зверушка", "зверек", "зверье", "animal", "creature"}
-_DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
-_PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
 _PAINTED_PLACE_ASSET = {"sea": "painted:sea", "lake": "painted:lake", "desert": "painted:desert",
                         "underwater": "painted:underwater", "space": "painted:space", "room": "painted:room",
                         "city": "painted:city", "field": "painted:field"}  # fmt: skip
@@ -61,105 +37,6 @@ LAYOUTS: list[tuple[int, list[tuple[float, float]]]] = [
     (1, [(0.6, 0.15), (0.25, 0.0), (0.84, 0.5)]),
 ]
 HORIZONS = (0.56, 0.62, 0.52, 0.6)
-
-
-@dataclass
-class Placed:
-    match: Match
-    member: Member
-    role: str  # "subject" | "background" | "cast"
-
-
-@dataclass
-class ScenePlan:
-    scene: Scene
-    setting: Setting
-    subjects: list[Placed] = field(default_factory=list)
-    scenery: list[Placed] = field(default_factory=list)
-    setting_words: list[Token] = field(default_factory=list)
-    sky_words: list[Token] = field(default_factory=list)
-    collective: list[Token] = field(default_factory=list)  # "звери", "animals": the story's creatures
-
-
-def merge_bigrams(toks: list[Token], bigrams: dict[str, str]) -> list[Token]:
-    """Join two-word names from the word map into one token ("Дед Мороз", "летучая мышь")."""
-    out: list[Token] = []
-    i = 0
-    while i < len(toks):
-        if i + 1 < len(toks):
-            key = bigrams.get(f"{toks[i].lemma} {toks[i + 1].lemma}")
-            if key is not None:
-                a, b = toks[i], toks[i + 1]
-                out.append(Token(f"{a.surface} {b.surface}", key, a.lang, True))
-                i += 2
-                continue
-        out.append(toks[i])
-        i += 1
-    return out
-
-
-def scene_tokens(scene: Scene, index: AssetIndex) -> list[Token]:
-    """The scene's words, most important first: keywords, then the image prompt, then the text."""
-    known = index.english_words
-    seen: set[str] = set()
-    out: list[Token] = []
-    text_tokens = merge_bigrams(tokens(scene.text, known), index.bigrams)
-    in_text = {t.lemma: t for t in reversed(text_tokens)}  # the first occurrence wins
-    for t in text_tokens:  # a keyword that is half of a two-word name stands for the whole name
-        if " " in t.lemma:
-            for part in t.lemma.split():
-                in_text.setdefault(part, t)
-            for part in lemmas(t.surface):
-                in_text[part] = t
-    for source in (" ".join(scene.keywords), scene.image_prompt):
-        for t in merge_bigrams(tokens(source, known), index.bigrams):
-            t = in_text.get(t.lemma, t)
-            if t.lemma not in seen:
-                seen.add(t.lemma)
-                # the text's own token knows the surface form and whether it was a capitalised name
-                out.append(t)
-    for t in text_tokens:
-        if t.lemma not in seen:
-            seen.add(t.lemma)
-            out.append(t)
-    return out
-
-
-_NAMING = {"имя", "звать", "named", "called", "name"}
-
-
-def find_aliases(texts: list[str], index: AssetIndex) -> dict[str, Token]:
-    """Names given to a character: "дракон по имени Искра", "a girl named Amira", "detective Sam".
-
-    Later mentions of the name then show the same drawing as the noun that introduced it."""
-    aliases: dict[str, Token] = {}
-    for text in texts:
-        toks = tokens(text, index.english_words)
-        last_character: Token | None = None  # the latest character named in this text
-        previous: Token | None = None  # the character named by the word just before, if any
-        naming = False
-        for tok in toks:
-            if naming and last_character is not None and tok.lemma not in aliases:
-                aliases[tok.lemma] = last_character
-                naming = False
-                continue
-            if tok.lemma in _NAMING:
-                naming = True
-                continue
-            capitalised = tok.surface[:1].isupper()
-            if (
-                capitalised
-                and tok.lang == "en"
-                and previous is not None
-                and tok.lemma not in index.english_words
-                and tok.lemma not in aliases
-            ):
-                aliases[tok.lemma] = previous  # "detective Sam", "Captain Rosa"
-                continue
-            m = index.match(tok)
-            previous = tok if m is not None and m.kind in _CHARACTER_KINDS else None
-            last_character = previous or last_character
-    return aliases
 
 
 def story_style(story: Story) -> str:
@@ -180,123 +57,12 @@ class Composer:
         self.grain_seed = zlib.crc32(story.prompt.encode()) & 0xFFFF
         self.offset = zlib.crc32(f"{story.seed}".encode()) % len(LAYOUTS)
 
-    # ------------------------------------------------------------------------------------ planning
-
     def plan(self) -> list[ScenePlan]:
-        plans: list[ScenePlan] = []
-        previous: Setting | None = None
-        all_tokens = [scene_tokens(scene, self.index) for scene in self.story.scenes]
-        aliases = find_aliases([scene.text for scene in self.story.scenes], self.index)
-        names: dict[str, Token] = {}
-        for toks in all_tokens:
-            for tok in toks:
-                if tok.name_gender and tok.name_gender not in names:
-                    names[tok.name_gender] = tok
-        for scene, toks in zip(self.story.scenes, all_tokens, strict=True):
-            words = [t.lemma for t in toks]
-            if _UNDERWATER.search(scene.text or ""):
-                words.insert(0, "подводный")
-            setting = detect(words, previous)
-            previous = setting
-            plan = ScenePlan(scene, setting)
-            keys: set[str] = set()
-            for tok in toks:
-                place = _SETTING_OF.get(tok.lemma)
-                if place is not None and place == setting.place:
-                    plan.setting_words.append(tok)
-                    drawn = self.index.curated(tok.lemma, tok.lang)
-                    if drawn is None or drawn.kind not in _DRAWN_EVEN_AS_PLACE:
-                        continue  # the painter shows it (forest, sea, castle)
-                    # a rocket or a ship sets the place *and* is in the picture
-                if (
-                    tok.lemma in _SEASON_WORDS
-                    and tok.lemma not in _TIME_OF
-                    and tok.lemma not in _WEATHER_OF
-                    and self.index.curated(tok.lemma, tok.lang) is None
-                ):
-                    continue  # the painter shows the season (snow, autumn ground, blossom)
-                if tok.lemma in _TIME_OF or tok.lemma in _WEATHER_OF:
-                    # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
-                    if setting.place != "underwater" and (
-                        _TIME_OF.get(tok.lemma) == setting.time
-                        or _WEATHER_OF.get(tok.lemma) == setting.weather
-                    ):
-                        plan.sky_words.append(tok)
-                    continue
-                if tok.lemma in _PAINTED_IN.get(setting.place, ()):
-                    plan.setting_words.append(tok)
-                    continue
-                if tok.lemma in _COLLECTIVE:
-                    plan.collective.append(tok)
-                    continue
-                own_lemma = tok.lemma
-                if tok.lemma in aliases:
-                    named = aliases[tok.lemma]
-                    tok = Token(tok.surface, named.lemma, named.lang, True, named.name_gender)
-                tok = self._alias(tok, names)
-                m = self.index.match(tok, accept=is_cutout)
-                if m is None or m.kind == "setting":
-                    continue
-                key = Cast.key_of(m)
-                if key in keys:
-                    continue
-                if m.kind in _SCENERY_KINDS and m.size >= 1.0:
-                    if len(plan.scenery) < MAX_SCENERY:
-                        keys.add(key)
-                        member = self.cast.assign(m, self.index)
-                        plan.scenery.append(Placed(replace(m, lemma=own_lemma), member, "background"))
-                elif len(plan.subjects) < MAX_SUBJECTS:
-                    keys.add(key)
-                    member = self.cast.assign(m, self.index, bool(tok.name_gender))
-                    # the row keeps the scene's own word ("Amira"), the drawing is the character's
-                    plan.subjects.append(Placed(replace(m, lemma=own_lemma), member, "subject"))
-            # characters take the main slot, things come after them
-            plan.subjects.sort(key=lambda p: p.member.kind not in _CHARACTER_KINDS)
-            if plan.setting.place not in _WATER_PLACES and any(
-                p.member.kind == "swimmer" and p.member.size >= 0.6 for p in plan.subjects
-            ):
-                # a whale or an octopus means the scene is at sea, whatever was inherited
-                plan.setting = previous = replace(plan.setting, place="sea")
-            plans.append(plan)
-        hero = self.cast.protagonist()
-        for plan in plans:
-            self._add_group(plan)
-            if hero is not None and not any(p.member.kind in _CHARACTER_KINDS for p in plan.subjects):
-                # a scene that names nobody still shows the story's hero (not counted as a match)
-                m = Match("", "", hero.asset_id, "openmoji", hero.kind, hero.size, hero.key, 0.0, False)
-                plan.subjects.insert(0, Placed(m, hero, "cast"))
-                del plan.subjects[MAX_SUBJECTS:]
+        """Read every scene (see planner) and save the cast into the story folder."""
+        plans = Planner(self.index, self.cast).plan(self.story.scenes)
         self.cast_path.parent.mkdir(parents=True, exist_ok=True)
         self.cast.save(self.cast_path)
         return plans
-
-    def _add_group(self, plan: ScenePlan) -> None:
-        """ "All the animals had breakfast": show the story's own animals (most seen first)."""
-        if not plan.collective:
-            return
-        tok = plan.collective[0]
-        present = {p.member.key for p in plan.subjects}
-        creatures = sorted(
-            (m for m in self.cast.members.values() if m.kind in ("creature", "flyer", "swimmer")),
-            key=lambda m: -m.appearances,
-        )
-        for member in creatures:
-            if len(plan.subjects) >= MAX_SUBJECTS:
-                break
-            if member.key not in present:
-                m = Match(tok.surface, tok.lemma, member.asset_id, "openmoji", member.kind, member.size,
-                          member.key, 0.0, False)  # fmt: skip
-                plan.subjects.append(Placed(m, member, "subject"))
-                present.add(member.key)
-
-    @staticmethod
-    def _alias(tok: Token, names: dict[str, Token]) -> Token:
-        """ "девочка" in a story about Маша is Маша: same character, same drawing."""
-        gender = "femn" if tok.lemma in _GIRL_WORDS else "masc" if tok.lemma in _BOY_WORDS else ""
-        name = names.get(gender) if gender else None
-        if name is None:
-            return tok
-        return Token(tok.surface, name.lemma, name.lang, True, name.name_gender)
 
     # ------------------------------------------------------------------------------------- drawing
 
@@ -310,11 +76,13 @@ class Composer:
         if h > w:  # portrait: more sky, the cast stands lower and closer together
             horizon = min(0.66, horizon + 0.06)
             slots = [(0.5 + (x - 0.5) * 0.8, d) for x, d in slots]
-        # every third scene with a small cast is a close-up: bigger figures, the horizon a little lower
-        close = len(plan.subjects) <= 2 and (self.offset + i) % 3 == 2
+        # every third scene with a single figure is a close-up: bigger figures, the horizon a little lower
+        close = len(plan.subjects) == 1 and (self.offset + i) % 3 == 2
         if close:
             horizon += 0.04
-        canvas = painter.paint(size, plan.setting, rng, horizon, side, landmark=not plan.scenery)
+        canvas = painter.paint(
+            size, plan.setting, rng, horizon, side, landmark=not plan.scenery, home_seed=self.grain_seed
+        )
         base = math.sqrt(w * h) * (0.42 if close else 0.34)
         matches: list[dict] = []
         sprites: list[
@@ -361,9 +129,13 @@ class Composer:
             elif member.kind in ("object", "plant") and n > 0 and main_box is not None:
                 x = main_box[0] + (main_box[1] * 0.5 + height * 0.3) * (1 if sx > 0.5 else -1)
                 foot = main_box[2]
+                if foot < canvas.horizon:  # next to a flyer: in the air, beside it
+                    where, height = "sky", height * 0.8
                 depth = -0.1
-            if n == 0 and where == "ground":
-                main_box = (x, height, foot)
+            if where == "ground" and member.kind == "person" and depth <= 0.15:
+                foot = h + height * 0.06  # OpenMoji people are busts: the frame cuts them, a medium shot
+            if n == 0 and where in ("ground", "sky"):
+                main_box = (x, height, min(foot, h - h * 0.04))  # a bird's cheese flies with the bird
             sprites.append((depth, placed, x, foot, height, where))
 
         for depth, placed, x, foot, height, where in sorted(sprites, key=lambda s: -s[0]):
@@ -404,7 +176,7 @@ class Composer:
                 {**row, "source": asset.split(":")[0], "role": "background", "en": plan.setting.place}
             )
         for tok in plan.sky_words[:1]:
-            is_time = _TIME_OF.get(tok.lemma) == plan.setting.time
+            is_time = TIME_OF.get(tok.lemma) == plan.setting.time
             en = plan.setting.time if is_time else plan.setting.weather
             asset = f"painted:{en}-sky" if is_time else f"painted:{en}"
             matches.append({"word": tok.surface, "lemma": tok.lemma, "asset": asset, "path": "",
@@ -469,7 +241,7 @@ def compose_story(story: Story, folder: Path, size: tuple[int, int], report) -> 
         scene.image_matches = matches
         scene.keywords_en = composer.keywords_en(plan, matches)
         times.append(time.perf_counter() - t0)
-        story.timings[f"images.scene_{scene.index:02d}"] = round(times[-1], 3)
+    log.info("composed %d scenes in %.2f s (slowest %.2f s)", total, sum(times), max(times, default=0.0))
     report(1.0, f"{total} scenes composed")
     return {
         "scenes": total,

@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -179,6 +179,7 @@ def build_index(roots: AssetRoots) -> dict:
         "openclipart_count": sum(1 for a in assets.values() if a["source"] == "openclipart"),
         "assets": assets,
         "annotation": annotation,
+        "emoji": by_emoji,
         "terms": {t: [[i, s] for i, s in v[:12]] for t, v in ranked.items()},
     }
 
@@ -232,6 +233,17 @@ class AssetIndex:
         return table.get(lemma)
 
     def match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
+        found = self._match(tok, accept)
+        if found is None and "-" in tok.lemma:  # "мама-драконица", "принц-лягушка": the last part first
+            from engine.images.words import tokens
+
+            for part in reversed(tokens(tok.lemma.replace("-", " "), self.english_words)):
+                found = self._match(replace(part, surface=tok.surface), accept)
+                if found is not None:
+                    break
+        return found
+
+    def _match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
         """The drawing for one word, or None when nothing fits well enough.
 
         ``accept`` vets clip-art candidates (the composer rejects ones drawn on an opaque box)."""
@@ -269,6 +281,43 @@ class AssetIndex:
         return Match(
             tok.surface, lemma, asset_id, info["source"], kind, _DEFAULT_SIZE[kind], en, score, False
         )
+
+    def emoji_matches(self, text: str) -> list[Match]:
+        """Emoji typed into a story ("🐉 и 🏰") are drawings already: the same picture, in OpenMoji."""
+        table: dict[str, str] = self.data.get("emoji", {})
+        if not table or not text:
+            return []
+        longest = max(map(len, table))
+        out: list[Match] = []
+        i = 0
+        while i < len(text):
+            if ord(text[i]) < 0x2000:  # letters, digits, punctuation: not an emoji
+                i += 1
+                continue
+            for n in range(min(longest, len(text) - i), 0, -1):
+                asset_id = table.get(text[i : i + n]) or table.get(text[i : i + n].replace("\ufe0f", ""))
+                if asset_id is not None:
+                    info = self.assets[asset_id]
+                    name = info["name"].split(":")[0]
+                    kind = info["kind"]
+                    out.append(
+                        Match(
+                            text[i : i + n],
+                            name,
+                            asset_id,
+                            "openmoji",
+                            kind,
+                            _DEFAULT_SIZE[kind],
+                            name,
+                            10.0,
+                            False,
+                        )
+                    )
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
 
     def info(self, asset_id: str) -> dict:
         return self.assets[asset_id]

@@ -82,6 +82,7 @@ class Canvas:
     scenery: list[str] = field(default_factory=list)  # asset ids painted as scenery (for matches)
     sun: tuple[int, int] | None = None
     autumn: bool = False  # deciduous trees turn orange
+    home_seed: int = 0  # the story's seed for things that must not change between scenes
 
 
 def _mix(a: RGB, b: RGB, t: float) -> RGB:
@@ -418,7 +419,7 @@ def _skyline(canvas: Canvas, rng: random.Random, base: int, colour: RGB, max_h: 
 
 
 def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: float, side: int,
-          landmark: bool = True) -> Canvas:  # fmt: skip
+          landmark: bool = True, home_seed: int = 0) -> Canvas:  # fmt: skip
     """The background for one scene. ``side`` (-1/1) says where scenery may crowd, away from the cast;
     ``landmark=False`` leaves out the place's big piece (castle, houses) when the scene brings its own."""
     w, h = size
@@ -426,6 +427,7 @@ def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: f
     light = _light(s)
     top, bottom = _sky_colours(s)
     canvas = Canvas(Image.new("RGB", size), hz, hz, bottom, light, sky_box=(int(h * 0.06), int(hz * 0.7)))
+    canvas.home_seed = home_seed
     if s.place == "underwater":
         return _underwater(canvas, rng)
     if s.place == "room":
@@ -641,7 +643,8 @@ def _room(canvas: Canvas, s: Setting, rng: random.Random, side: int) -> Canvas:
     img = canvas.img
     w, h = img.size
     floor = int(h * 0.68)
-    wall = rng.choice(((236, 214, 176), (214, 226, 206), (226, 206, 214), (206, 218, 232)))
+    home = random.Random(canvas.home_seed)  # the same room (walls, rug) in every scene of a story
+    wall = home.choice(((236, 214, 176), (214, 226, 206), (226, 206, 214), (206, 218, 232)))
     lamp = s.time in ("night", "evening")
     light = ((1.0, 0.86, 0.66), 0.3) if lamp else ((1.0, 1.0, 1.0), 0.0)
     wall_top = _shade(_mix(wall, (0, 0, 0), 0.12), light)
@@ -675,7 +678,7 @@ def _room(canvas: Canvas, s: Setting, rng: random.Random, side: int) -> Canvas:
     d.line((wx + ww // 2, wy, wx + ww // 2, wy + wh), fill=frame, width=max(4, ww // 40))
     d.line((wx, wy + wh // 2, wx + ww, wy + wh // 2), fill=frame, width=max(4, ww // 40))
     d.rectangle((wx - 10, wy + wh, wx + ww + 10, wy + wh + 10), fill=frame)
-    rug = _mix(rng.choice(((180, 60, 60), (60, 90, 160), (170, 130, 50))), (0, 0, 0), 0.1)
+    rug = _mix(home.choice(((180, 60, 60), (60, 90, 160), (170, 130, 50))), (0, 0, 0), 0.1)
     d.ellipse((w * 0.2, floor + (h - floor) * 0.35, w * 0.8, h - (h - floor) * 0.05), fill=_shade(rug, light))
     paste(
         canvas,
@@ -692,7 +695,7 @@ def _room(canvas: Canvas, s: Setting, rng: random.Random, side: int) -> Canvas:
     canvas.haze = wall
     canvas.light = light
     canvas.sky_box = (int(h * 0.1), int(h * 0.35))
-    canvas.scenery.append(om(POTTED))
+    canvas.scenery.append("painted:room")  # walls, floor and a window onto the scene's sky
     return canvas
 
 

@@ -170,3 +170,33 @@ def test_weather_in_english_verbs(make_story, tmp_path, image_index):
     story = make_story(["It was raining in the city."], lang="en")
     illustrate(story, tmp_path, (256, 144), null_reporter("images"), "composer")
     assert "rain" in story.scenes[0].keywords_en and "city" in story.scenes[0].keywords_en
+
+
+def test_names_and_two_word_names(make_story, tmp_path, image_index):
+    story = make_story(
+        [
+            "A young girl named Amira rode a camel.",
+            "Amira saw a black cat.",
+            "Ночью пришёл Дед Мороз.",
+            "В горах жил дракон по имени Искра.",
+            "Искра полетел домой.",
+        ],
+        lang="en",
+        seed=4,
+    )
+    illustrate(story, tmp_path, (256, 144), null_reporter("images"), "composer")
+    rows = [{r["word"]: r for r in s.image_matches} for s in story.scenes]
+    assert rows[1]["Amira"]["asset"] == rows[0]["girl"]["asset"]  # the name is the girl
+    assert rows[1]["black cat"]["name"] == "black cat"
+    assert rows[2]["Дед Мороз"]["name"] == "Santa Claus"
+    assert "Искра" not in rows[3]  # a dragon's name is not drawn as sparkles
+    assert rows[4]["Искра"]["asset"] == rows[3]["дракон"]["asset"]
+
+
+def test_emoji_in_the_text_are_drawn_as_the_same_characters(make_story, tmp_path, image_index):
+    story = make_story(["Жил-был 🐉 в 🏰.", "Дракон улетел."], seed=6)
+    illustrate(story, tmp_path, (256, 144), null_reporter("images"), "composer")
+    first = {r["name"]: r for r in story.scenes[0].image_matches}
+    assert {"dragon", "castle"} <= first.keys()
+    second = [r for r in story.scenes[1].image_matches if r["lemma"] == "дракон"]
+    assert second and second[0]["asset"] == first["dragon"]["asset"]

@@ -1,0 +1,277 @@
+"""Reads a story's scenes before any is drawn: setting, subjects, names and the cast.
+
+Every scene is read first (words → lemmas → setting, subjects), so the cast is fixed story-wide, names
+point at the characters they name ("a girl named Amira"), and a scene that names nobody can still
+show the hero. The planner never draws; the composer draws what it planned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from engine.images.cast import Cast, Member
+from engine.images.index import AssetIndex, Match
+from engine.images.render import is_cutout
+from engine.images.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
+from engine.images.words import Token, lemmas, tokens
+from engine.story import Scene
+
+MAX_SUBJECTS = 3
+MAX_SCENERY = 1
+_SETTING_OF = {w: place for place, words in SETTINGS.items() for w in words}
+TIME_OF = {w: t for t, words in TIMES.items() for w in words}
+_WEATHER_OF = {w: t for t, words in WEATHER.items() for w in words}
+_SEASON_WORDS = {w for words in SEASONS.values() for w in words if " " not in w}
+# Phrases a lemma list cannot see ("на дне" lemmatises to "на день").
+_UNDERWATER = re.compile(
+    r"\b(под вод|на дн[еоу]\b|морск\w* дн|underwater|under the (sea|water)|seabed)", re.I
+)
+# Common nouns that, in a story with a named child, are that child ("девочка Маша").
+_GIRL_WORDS = {"девочка", "девчонка", "дочь", "дочка", "внучка", "девушка", "girl", "daughter"}
+_BOY_WORDS = {"мальчик", "мальчишка", "сын", "внук", "юноша", "парень", "boy", "son"}
+_SCENERY_KINDS = ("building", "landform", "plant")
+_CHARACTER_KINDS = ("person", "creature", "flyer", "swimmer")
+_WATER_PLACES = ("sea", "lake", "underwater")
+_COLLECTIVE = {"животное", "зверь", "зверушка", "зверек", "зверье", "animal", "creature"}
+_DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
+_PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
+
+
+@dataclass
+class Placed:
+    match: Match
+    member: Member
+    role: str  # "subject" | "background" | "cast"
+
+
+@dataclass
+class ScenePlan:
+    scene: Scene
+    setting: Setting
+    subjects: list[Placed] = field(default_factory=list)
+    scenery: list[Placed] = field(default_factory=list)
+    setting_words: list[Token] = field(default_factory=list)
+    sky_words: list[Token] = field(default_factory=list)
+    collective: list[Token] = field(default_factory=list)  # "звери", "animals": the story's creatures
+
+
+def merge_bigrams(
+    toks: list[Token], bigrams: dict[str, str], names: dict[str, str] | None = None
+) -> list[Token]:
+    """Join two-word names into one token: the word map's ("Дед Мороз", "летучая мышь") and, in
+    English, emoji names ("black cat", "polar bear")."""
+    out: list[Token] = []
+    i = 0
+    while i < len(toks):
+        if i + 1 < len(toks):
+            pair = f"{toks[i].lemma} {toks[i + 1].lemma}"
+            key = bigrams.get(pair)
+            if (
+                key is None
+                and names is not None
+                and toks[i].lang == toks[i + 1].lang == "en"
+                and pair in names
+            ):
+                key = pair
+            if key is not None:
+                a, b = toks[i], toks[i + 1]
+                out.append(Token(f"{a.surface} {b.surface}", key, a.lang, True))
+                i += 2
+                continue
+        out.append(toks[i])
+        i += 1
+    return out
+
+
+def scene_tokens(scene: Scene, index: AssetIndex) -> list[Token]:
+    """The scene's words, most important first: keywords, then the image prompt, then the text."""
+    known = index.english_words
+    seen: set[str] = set()
+    out: list[Token] = []
+    text_tokens = merge_bigrams(tokens(scene.text, known), index.bigrams, index.annotation)
+    in_text = {t.lemma: t for t in reversed(text_tokens)}  # the first occurrence wins
+    for t in text_tokens:  # a keyword that is half of a two-word name stands for the whole name
+        if " " in t.lemma:
+            for part in t.lemma.split():
+                in_text.setdefault(part, t)
+            for part in lemmas(t.surface):
+                in_text[part] = t
+    for source in (" ".join(scene.keywords), scene.image_prompt):
+        for t in merge_bigrams(tokens(source, known), index.bigrams, index.annotation):
+            t = in_text.get(t.lemma, t)
+            if t.lemma not in seen:
+                seen.add(t.lemma)
+                # the text's own token knows the surface form and whether it was a capitalised name
+                out.append(t)
+    for t in text_tokens:
+        if t.lemma not in seen:
+            seen.add(t.lemma)
+            out.append(t)
+    return out
+
+
+_NAMING = {"имя", "звать", "named", "called", "name"}
+
+
+def find_aliases(texts: list[str], index: AssetIndex) -> dict[str, Token]:
+    """Names given to a character: "дракон по имени Искра", "a girl named Amira", "detective Sam".
+
+    Later mentions of the name then show the same drawing as the noun that introduced it."""
+    aliases: dict[str, Token] = {}
+    for text in texts:
+        toks = tokens(text, index.english_words)
+        last_character: Token | None = None  # the latest character named in this text
+        previous: Token | None = None  # the character named by the word just before, if any
+        naming = False
+        for tok in toks:
+            if naming and last_character is not None and tok.lemma not in aliases:
+                aliases[tok.lemma] = last_character
+                naming = False
+                continue
+            if tok.lemma in _NAMING:
+                naming = True
+                continue
+            capitalised = tok.surface[:1].isupper()
+            if (
+                capitalised
+                and tok.lang == "en"
+                and previous is not None
+                and tok.lemma not in index.english_words
+                and tok.lemma not in aliases
+            ):
+                aliases[tok.lemma] = previous  # "detective Sam", "Captain Rosa"
+                continue
+            m = index.match(tok)
+            previous = tok if m is not None and m.kind in _CHARACTER_KINDS else None
+            last_character = previous or last_character
+    return aliases
+
+
+class Planner:
+    """Plans all scenes of one story against one index and one (saved) cast."""
+
+    def __init__(self, index: AssetIndex, cast: Cast) -> None:
+        self.index = index
+        self.cast = cast
+
+    def plan(self, scenes: list[Scene]) -> list[ScenePlan]:
+        """One plan per scene, in order; assigns (and counts) cast members as it goes."""
+        plans: list[ScenePlan] = []
+        previous: Setting | None = None
+        all_tokens = [scene_tokens(scene, self.index) for scene in scenes]
+        aliases = find_aliases([scene.text for scene in scenes], self.index)
+        names: dict[str, Token] = {}
+        for toks in all_tokens:
+            for tok in toks:
+                if tok.name_gender and tok.name_gender not in names:
+                    names[tok.name_gender] = tok
+        for scene, toks in zip(scenes, all_tokens, strict=True):
+            words = [t.lemma for t in toks]
+            if _UNDERWATER.search(scene.text or ""):
+                words.insert(0, "подводный")
+            setting = detect(words, previous)
+            previous = setting
+            plan = ScenePlan(scene, setting)
+            keys: set[str] = set()
+            for tok in toks:
+                place = _SETTING_OF.get(tok.lemma)
+                if place is not None and place == setting.place:
+                    plan.setting_words.append(tok)
+                    drawn = self.index.curated(tok.lemma, tok.lang)
+                    if drawn is None or drawn.kind not in _DRAWN_EVEN_AS_PLACE:
+                        continue  # the painter shows it (forest, sea, castle)
+                    # a rocket or a ship sets the place *and* is in the picture
+                if (
+                    tok.lemma in _SEASON_WORDS
+                    and tok.lemma not in TIME_OF
+                    and tok.lemma not in _WEATHER_OF
+                    and self.index.curated(tok.lemma, tok.lang) is None
+                ):
+                    continue  # the painter shows the season (snow, autumn ground, blossom)
+                if tok.lemma in TIME_OF or tok.lemma in _WEATHER_OF:
+                    # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
+                    if setting.place != "underwater" and (
+                        TIME_OF.get(tok.lemma) == setting.time
+                        or _WEATHER_OF.get(tok.lemma) == setting.weather
+                    ):
+                        plan.sky_words.append(tok)
+                    continue
+                if tok.lemma in _PAINTED_IN.get(setting.place, ()):
+                    plan.setting_words.append(tok)
+                    continue
+                if tok.lemma in _COLLECTIVE:
+                    plan.collective.append(tok)
+                    continue
+                own_lemma = tok.lemma
+                if tok.lemma in aliases:
+                    named = aliases[tok.lemma]
+                    tok = Token(tok.surface, named.lemma, named.lang, True, named.name_gender)
+                tok = self._alias(tok, names)
+                m = self.index.match(tok, accept=is_cutout)
+                if m is not None and m.kind != "setting":
+                    self._add(plan, keys, m, bool(tok.name_gender), own_lemma)
+            for m in self.index.emoji_matches(scene.text):
+                self._add(plan, keys, m, False)
+            # characters take the main slot, things come after them
+            plan.subjects.sort(key=lambda p: p.member.kind not in _CHARACTER_KINDS)
+            if plan.setting.place not in _WATER_PLACES and any(
+                p.member.kind == "swimmer" and p.member.size >= 0.6 for p in plan.subjects
+            ):
+                # a whale or an octopus means the scene is at sea, whatever was inherited
+                plan.setting = previous = replace(plan.setting, place="sea")
+            plans.append(plan)
+        hero = self.cast.protagonist()
+        for plan in plans:
+            self._add_group(plan)
+            if hero is not None and not any(p.member.kind in _CHARACTER_KINDS for p in plan.subjects):
+                # a scene that names nobody still shows the story's hero (not counted as a match)
+                m = Match("", "", hero.asset_id, "openmoji", hero.kind, hero.size, hero.key, 0.0, False)
+                plan.subjects.insert(0, Placed(m, hero, "cast"))
+                del plan.subjects[MAX_SUBJECTS:]
+        return plans
+
+    def _add(
+        self, plan: ScenePlan, keys: set[str], m: Match, named: bool, row_lemma: str | None = None
+    ) -> None:
+        """Put a matched drawing into the plan once: scenery behind, characters and things in front.
+        The cast is keyed by the character (Маша); the row keeps the scene's own word ("девочка")."""
+        key = Cast.key_of(m)
+        if key in keys:
+            return
+        row = m if row_lemma is None else replace(m, lemma=row_lemma)
+        if m.kind in _SCENERY_KINDS and m.size >= 1.0:
+            if len(plan.scenery) < MAX_SCENERY:
+                keys.add(key)
+                plan.scenery.append(Placed(row, self.cast.assign(m, self.index), "background"))
+        elif len(plan.subjects) < MAX_SUBJECTS:
+            keys.add(key)
+            plan.subjects.append(Placed(row, self.cast.assign(m, self.index, named), "subject"))
+
+    def _add_group(self, plan: ScenePlan) -> None:
+        """ "All the animals had breakfast": show the story's own animals (most seen first)."""
+        if not plan.collective:
+            return
+        tok = plan.collective[0]
+        present = {p.member.key for p in plan.subjects}
+        creatures = sorted(
+            (m for m in self.cast.members.values() if m.kind in ("creature", "flyer", "swimmer")),
+            key=lambda m: -m.appearances,
+        )
+        for member in creatures:
+            if len(plan.subjects) >= MAX_SUBJECTS:
+                break
+            if member.key not in present:
+                m = Match(tok.surface, tok.lemma, member.asset_id, "openmoji", member.kind, member.size,
+                          member.key, 0.0, False)  # fmt: skip
+                plan.subjects.append(Placed(m, member, "subject"))
+                present.add(member.key)
+
+    @staticmethod
+    def _alias(tok: Token, names: dict[str, Token]) -> Token:
+        """ "девочка" in a story about Маша is Маша: same character, same drawing."""
+        gender = "femn" if tok.lemma in _GIRL_WORDS else "masc" if tok.lemma in _BOY_WORDS else ""
+        name = names.get(gender) if gender else None
+        if name is None:
+            return tok
+        return Token(tok.surface, name.lemma, name.lang, True, name.name_gender)
