@@ -193,7 +193,7 @@ def require_seed_packages(*modules: str) -> None:
 
     import pytest
 
-    absent = [m for m in modules if importlib.util.find_spec(m) is None]
+    absent = [m for m in ("torchvision", *modules) if importlib.util.find_spec(m) is None]
     if absent:
         pytest.skip(f"seed extra not installed (no {', '.join(absent)})", allow_module_level=True)
     from engine.images.seed.torchvision_compat import ensure_torchvision
