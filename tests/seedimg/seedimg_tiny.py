@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pathlib
 import sys
+import warnings
 from pathlib import Path
 
 from engine.story import Scene, Story
@@ -58,7 +59,9 @@ def save_clip_like_openai(model, path: Path) -> str:
     text = torch.zeros(1, 77, dtype=torch.long)
     text[0, 0], text[0, 1] = 49406, 49407
     try:
-        traced = torch.jit.trace(model, (image, text), check_trace=False)
+        with warnings.catch_warnings():  # tracing notes about python-side shape checks: expected
+            warnings.simplefilter("ignore")
+            traced = torch.jit.trace(model, (image, text), check_trace=False)
         traced.save(str(path))
         return "torchscript"
     except Exception:
@@ -190,7 +193,7 @@ def require_seed_packages(*modules: str) -> None:
 
     import pytest
 
-    absent = [m for m in modules if importlib.util.find_spec(m) is None]
+    absent = [m for m in ("torchvision", *modules) if importlib.util.find_spec(m) is None]
     if absent:
         pytest.skip(f"seed extra not installed (no {', '.join(absent)})", allow_module_level=True)
     from engine.images.seed.torchvision_compat import ensure_torchvision

@@ -38,13 +38,13 @@ def test_available_once_the_files_are_there(model_cache):
     ):
         (model_cache / name).parent.mkdir(parents=True, exist_ok=True)
         (model_cache / name).write_bytes(b"x")
-    illustrator = VQGANIllustrator(clip_model="ViT-L/14")
+    illustrator = VQGANIllustrator(clip_model="ViT-L/14", device="cpu")
     ready, reason = illustrator.available()
     if base.missing_packages(illustrator.modules):
         assert not ready and "missing packages" in reason and "missing /" not in reason
     else:
         assert ready, reason
-        assert "ViT-L/14" in reason and "cpu" in reason
+        assert "ViT-L/14" in reason and "on cpu" in reason and "GPU" in reason
     # An empty file is not a checkpoint.
     (model_cache / "clip/ViT-L-14.pt").write_bytes(b"")
     assert str(model_cache / "clip/ViT-L-14.pt") in illustrator.available()[1]

@@ -7,6 +7,7 @@ from seedimg_tiny import require_seed_packages
 
 require_seed_packages("torch", "clip", "taming")
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 from seedimg_tiny import TINY_VQGAN_PARAMS, make_story, save_tiny_vqgan  # noqa: E402
@@ -72,9 +73,8 @@ def test_next_scene_starts_from_the_previous_picture(tiny_vqgan, tmp_path):
         story.scenes[1], story, (720, 1280), null_reporter(), init_image=first
     )
     fresh = tiny_illustrator(steps=0).generate(story.scenes[1], story, (720, 1280), null_reporter())
-    previous = torch.from_numpy(
-        __import__("numpy").asarray(Image.open(first), dtype="float32") / 255
-    ).permute(2, 0, 1)
+    with Image.open(first) as img:
+        previous = torch.from_numpy(np.asarray(img, dtype=np.float32) / 255).permute(2, 0, 1)
     error_from_init = (start.image[0] - previous).abs().mean()
     error_fresh = (fresh.image[0] - previous).abs().mean()
     assert error_from_init < error_fresh

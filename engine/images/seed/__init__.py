@@ -8,6 +8,12 @@ See :mod:`engine.images.seed.weights` for where the weights go, and
 from __future__ import annotations
 
 from engine.backends import BackendStatus
+from engine.images.seed.torchvision_compat import install_import_hook
+
+# Cheap (imports nothing): makes the first ``import torchvision`` in this process safe beside the
+# CPU torch. engine/__init__.py should do the same so that it also covers code that never imports
+# this package (transformers imports torchvision whenever it is installed).
+install_import_hook()
 
 
 def doctor() -> list[BackendStatus]:

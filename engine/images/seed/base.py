@@ -6,6 +6,7 @@ illustrators and call ``available()`` on machines where the seed packages are no
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,9 +59,15 @@ class SeedIllustrator:
             problems.append(absent)
         if problems:
             return False, "; ".join(problems)
-        return True, f"{self.describe()} on {self.device()}" + (
-            "" if self.device() != "cpu" else " (slow on CPU)"
-        )
+        # Asking torch for a GPU imports torch (seconds); only do it when torch is loaded anyway.
+        device = self.options.device or (torch_device() if "torch" in sys.modules else None)
+        if device is None:
+            where = "on the GPU when torch sees one (CPU works but takes many minutes per scene)"
+        elif device == "cpu":
+            where = "on cpu (works, but takes many minutes per scene: a GPU is advised)"
+        else:
+            where = f"on {device}"
+        return True, f"{self.describe()} {where}"
 
     def fetch(self) -> list[Path]:
         """Download every missing weight file from its official address, where the network allows.

@@ -41,9 +41,11 @@ def import_taming() -> tuple[Any, Any]:
         with warnings.catch_warnings():
             # pytorch-lightning 1.9.5 warns about the very import taming needs, and about
             # pkg_resources namespaces; neither is actionable for us.
+            for message in (".*pkg_resources.*", ".*ModuleAvailableCache.*"):
+                warnings.filterwarnings("ignore", message=message)
+            import pytorch_lightning  # noqa: F401 - its import installs a filter of its own
+
             warnings.filterwarnings("ignore", message=".*rank_zero_only.*")
-            warnings.filterwarnings("ignore", message=".*pkg_resources.*")
-            warnings.filterwarnings("ignore", message=".*ModuleAvailableCache.*")
             from omegaconf import OmegaConf
             from taming.models.vqgan import VQModel
     except ImportError as error:
