@@ -21,7 +21,7 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 # --- Debian packages -------------------------------------------------------------------------
 APT_PACKAGES=(
   ffmpeg espeak-ng sox fonts-symbola
-  rhvoice rhvoice-russian rhvoice-english
+  rhvoice rhvoice-russian rhvoice-english librhvoice5
   fonts-dejavu-core fonts-noto-core
   fluidsynth libfluidsynth3 timgm6mb-soundfont fluid-soundfont-gm
   libvulkan1 libomp5

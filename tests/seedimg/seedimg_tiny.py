@@ -188,7 +188,7 @@ def make_story(
 def require_seed_packages(*modules: str) -> None:
     """Skip the calling test module unless the seed extra is installed; then import torchvision the
     safe way (importing clip directly, as ``pytest.importorskip("clip")`` would, fails beside the
-    CPU torch: see engine.images.seed.torchvision_compat)."""
+    CPU torch: see engine.torchvision_compat)."""
     import importlib.util
 
     import pytest
@@ -196,6 +196,6 @@ def require_seed_packages(*modules: str) -> None:
     absent = [m for m in ("torchvision", *modules) if importlib.util.find_spec(m) is None]
     if absent:
         pytest.skip(f"seed extra not installed (no {', '.join(absent)})", allow_module_level=True)
-    from engine.images.seed.torchvision_compat import ensure_torchvision
+    from engine.torchvision_compat import ensure_torchvision
 
     ensure_torchvision()

@@ -30,7 +30,7 @@ def run_fresh(code: str) -> str:
 def test_the_import_hook_makes_any_first_torchvision_import_safe():
     out = run_fresh(
         "import sys\n"
-        "from engine.images.seed.torchvision_compat import install_import_hook\n"
+        "from engine.torchvision_compat import install_import_hook\n"
         "install_import_hook()\n"
         "assert 'torch' not in sys.modules  # installing the hook imports nothing heavy\n"
         "import importlib.util\n"
@@ -40,7 +40,7 @@ def test_the_import_hook_makes_any_first_torchvision_import_safe():
         "import torchvision.transforms, clip, pytorch_pretrained_biggan\n"
         "from engine.images.seed.vqgan_model import import_taming\n"
         "import_taming()\n"
-        "from engine.images.seed.torchvision_compat import ensure_torchvision\n"
+        "from engine.torchvision_compat import ensure_torchvision\n"
         "print(ensure_torchvision())\n"
     )
     assert out.splitlines()[-1] in ("native", "schemas registered")
@@ -54,7 +54,7 @@ def test_a_process_where_torchvision_already_failed_is_repaired():
         "    first = 'imported'\n"
         "except Exception as error:\n"
         "    first = type(error).__name__\n"
-        "from engine.images.seed.torchvision_compat import ensure_torchvision\n"
+        "from engine.torchvision_compat import ensure_torchvision\n"
         "status = ensure_torchvision()\n"
         "import clip, torchvision.transforms\n"
         "print(first, status)\n"

@@ -2,13 +2,13 @@
 
 Importing this package is cheap: torch, clip, taming and BigGAN load only when a picture is drawn.
 See :mod:`engine.images.seed.weights` for where the weights go, and
-:mod:`engine.images.seed.torchvision_compat` for how torchvision is made importable.
+:mod:`engine.torchvision_compat` for how torchvision is made importable.
 """
 
 from __future__ import annotations
 
 from engine.backends import BackendStatus
-from engine.images.seed.torchvision_compat import install_import_hook
+from engine.torchvision_compat import install_import_hook
 
 # Cheap (imports nothing): makes the first ``import torchvision`` in this process safe beside the
 # CPU torch. engine/__init__.py should do the same so that it also covers code that never imports

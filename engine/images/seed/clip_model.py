@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BackendUnavailable
-from engine.images.seed.torchvision_compat import ensure_torchvision
+from engine.torchvision_compat import ensure_torchvision
 from engine.images.seed.weights import WeightFile, clip_file, download
 
 _lock = threading.Lock()

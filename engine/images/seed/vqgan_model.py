@@ -28,7 +28,7 @@ from typing import Any
 import torch
 
 from engine.errors import BackendUnavailable
-from engine.images.seed.torchvision_compat import ensure_torchvision
+from engine.torchvision_compat import ensure_torchvision
 
 SUPPORTED_TARGET = "taming.models.vqgan.VQModel"
 _lock = threading.Lock()
