@@ -99,3 +99,21 @@ def synthesize_to(
 def synthesize(text: str, voice_id: str, out_wav: Path, report: StageReporter | None = None) -> float:
     """Speak ``text`` with ``voice_id`` into ``out_wav`` (mono, 16-bit, SAMPLE_RATE); returns seconds."""
     return synthesize_to(text, voice_id, out_wav, report).duration
+
+
+def warm_up(voice_id: str) -> None:
+    """Load the voice's engine/model now (Piper's ONNX session takes ~3 s of CPU, Silero's package
+    more), so that the first line of a story does not pay for it. Safe to run in a background
+    thread while another stage works; unavailable voices are ignored here (narrate reports them)."""
+    try:
+        ref = parse_voice(voice_id)
+        if ref.backend == "piper":
+            piper_voice.load(ref.voice)
+        elif ref.backend == "silero":
+            silero.load_package(silero.ensure_model(ref.lang))
+        elif ref.backend == "rhvoice":
+            from engine.speech.backends import rhvoice_lib
+
+            rhvoice_lib.engine()
+    except (BackendUnavailable, StageError):
+        pass

@@ -142,3 +142,11 @@ def test_narrate_hostile_scenes(tmp_path):
         assert rate == SAMPLE_RATE and samples.size > 0
         for line in scene.lines:
             assert line.end >= line.start
+
+
+def test_warm_up_ignores_unavailable_and_unknown_voices():
+    from engine.speech import warm_up
+
+    warm_up("silero:ru:aidar")  # no model in the cache: nothing raised, narrate will report it
+    warm_up("nope:nothing")
+    warm_up("espeak:ru")
