@@ -212,7 +212,10 @@ def _silero_voices() -> list[VoiceInfo]:
         if torch_missing:
             why = "torch not installed"
         elif not path.is_file():
-            why = f"model {path.name} not in the model cache ({path.parent}); downloads need network"
+            why = (
+                f"model {path.name} not in the model cache ({path.parent}); put it there, or set "
+                "DIGITELLER_ALLOW_DOWNLOADS=1 where there is internet"
+            )
         for speaker, gender in speakers.items():
             out.append(
                 VoiceInfo(
