@@ -7,6 +7,7 @@ trim the engine's own leading/trailing silence, normalise loudness, write.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,9 @@ def parse_voice(voice_id: str) -> VoiceRef:
     from engine.speech.voices import find
 
     backend, _, rest = (voice_id or "").partition(":")
-    if backend == "espeak" and rest:
-        return VoiceRef("espeak", rest, rest if rest in ("ru", "en") else "en")
+    m = re.fullmatch(r"(ru|en)(\+[mf][1-7])?", rest) if backend == "espeak" else None
+    if m:  # "espeak:ru", or with a variant ("espeak:ru+f3": female) for characters of an espeak story
+        return VoiceRef("espeak", rest, m.group(1))
     if backend == "silero" and rest.count(":") == 1:
         lang, speaker = rest.split(":")
         return VoiceRef("silero", speaker, lang)
