@@ -3,7 +3,9 @@
 - ``catalogue()`` / ``voices_for(lang)`` / ``default_voice(lang)``: the voices and which can speak;
 - ``synthesize(text, voice_id, out_wav, report=None) -> seconds``: one line to one wav;
 - ``narrate(story, folder, report, voice=None)``: every scene to timed, loudness-normalised audio;
-- ``doctor()``: readiness of every TTS backend.
+- ``doctor()``: readiness of every TTS backend;
+- ``chars_per_second(voice_id, lang)``: measured reading speed, for sizing text to a duration;
+- ``warm_up(voice_id)``: load a voice's model ahead of time (e.g. in a thread during the text stage).
 
 Importing this package is cheap: no model is loaded until a voice is asked to speak.
 """
@@ -11,16 +13,18 @@ Importing this package is cheap: no model is loaded until a voice is asked to sp
 from engine.speech.audio import SAMPLE_RATE
 from engine.speech.doctor import doctor
 from engine.speech.narrate import narrate
-from engine.speech.synth import synthesize
-from engine.speech.voices import VoiceInfo, catalogue, default_voice, voices_for
+from engine.speech.synth import synthesize, warm_up
+from engine.speech.voices import VoiceInfo, catalogue, chars_per_second, default_voice, voices_for
 
 __all__ = [
     "SAMPLE_RATE",
     "VoiceInfo",
     "catalogue",
+    "chars_per_second",
     "default_voice",
     "doctor",
     "narrate",
     "synthesize",
     "voices_for",
+    "warm_up",
 ]

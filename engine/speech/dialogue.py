@@ -9,8 +9,10 @@ Every piece keeps its original characters, so joining the pieces gives back the 
 subtitles show exactly what was written); ``speakable`` strips the quotes and dialogue dashes for
 TTS. Speakers come from the author's remarks ("сказала лиса", "Tom asked", "she said"): the name
 (lemmatised for Russian when pymorphy3 is there) becomes a stable character key, the verb's ending
-gives the gender ("сказала" → female). Unattributed lines continue the speaker of the same
-paragraph, or alternate with the previous speaker in a new one, as readers assume.
+gives the gender ("сказала" → female), a pronoun ("сказал он", "she said") goes to the nearest
+animate subject mentioned before it. Unattributed lines continue the speaker of the same
+paragraph, or alternate with the previous speaker in a new one, as readers assume. These are
+heuristics: a name and a species for one character ("Алиса" / "лиса") stay two characters.
 """
 
 from __future__ import annotations

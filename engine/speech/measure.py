@@ -63,6 +63,7 @@ def measure(voice_id: str, repeats: int = 2) -> dict[str, float] | None:
         "voiced": s["voiced"],
         "lufs": integrated_loudness(samples, rate),
         "words_per_s": len(text.split()) / (audio / repeats),
+        "chars_per_s": len(text) / (audio / repeats),
     }
 
 
@@ -73,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{'voice':24} {'warm-up s':>9} {'speech s':>8} {'compute s':>9} {'RTF':>6} {'words/s':>7} "
-        f"{'voiced':>6} {'LUFS':>6}"
+        f"{'chars/s':>7} {'voiced':>6} {'LUFS':>6}"
     )
     for voice_id in args.voices:
         row = measure(voice_id, args.repeats)
@@ -82,7 +83,8 @@ def main() -> None:
             continue
         print(
             f"{voice_id:24} {row['warmup_s']:9.2f} {row['audio_s']:8.2f} {row['compute_s']:9.2f} "
-            f"{row['rtf']:6.1f} {row['words_per_s']:7.2f} {row['voiced']:6.2f} {row['lufs']:6.1f}"
+            f"{row['rtf']:6.1f} {row['words_per_s']:7.2f} {row['chars_per_s']:7.1f} "
+            f"{row['voiced']:6.2f} {row['lufs']:6.1f}"
         )
 
 

@@ -60,14 +60,24 @@ class VoiceCaster:
         self.pool: list[VoiceInfo] = [v for v in pool if v.backend != "espeak"] or pool
         self.assigned: dict[str, str] = {}
 
+    def _espeak_variant(self, speaker: str, gender: str) -> str:
+        """Nothing but the narrator speaks this language: give characters espeak-ng's voice
+        variants (female f3/f4, male m3/m5) so that they still sound unlike the narrator."""
+        lang = parse_voice(self.narrator).lang
+        want = gender or ("m" if self.narrator_gender == "female" else "f")
+        variants = ("f3", "f4", "m3", "m5") if want == "f" else ("m3", "m5", "f3", "f4")
+        used = Counter(self.assigned.values())
+        choice = min((f"espeak:{lang}+{v}" for v in variants), key=lambda vid: used[vid])
+        self.assigned[speaker] = choice
+        return choice
+
     def voice_for(self, speaker: str, gender: str) -> str:
         if speaker == "narrator":
             return self.narrator
         if speaker in self.assigned:
             return self.assigned[speaker]
         if not self.pool:
-            self.assigned[speaker] = self.narrator
-            return self.narrator
+            return self._espeak_variant(speaker, gender)
         want = _GENDER.get(gender) or ("male" if self.narrator_gender == "female" else "female")
         used = Counter(self.assigned.values())
 

@@ -7,6 +7,7 @@ trim the engine's own leading/trailing silence, normalise loudness, write.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,8 +44,9 @@ def parse_voice(voice_id: str) -> VoiceRef:
     from engine.speech.voices import find
 
     backend, _, rest = (voice_id or "").partition(":")
-    if backend == "espeak" and rest:
-        return VoiceRef("espeak", rest, rest if rest in ("ru", "en") else "en")
+    m = re.fullmatch(r"(ru|en)(\+[mf][1-7])?", rest) if backend == "espeak" else None
+    if m:  # "espeak:ru", or with a variant ("espeak:ru+f3": female) for characters of an espeak story
+        return VoiceRef("espeak", rest, m.group(1))
     if backend == "silero" and rest.count(":") == 1:
         lang, speaker = rest.split(":")
         return VoiceRef("silero", speaker, lang)
@@ -99,3 +101,21 @@ def synthesize_to(
 def synthesize(text: str, voice_id: str, out_wav: Path, report: StageReporter | None = None) -> float:
     """Speak ``text`` with ``voice_id`` into ``out_wav`` (mono, 16-bit, SAMPLE_RATE); returns seconds."""
     return synthesize_to(text, voice_id, out_wav, report).duration
+
+
+def warm_up(voice_id: str) -> None:
+    """Load the voice's engine/model now (Piper's ONNX session takes ~3 s of CPU, Silero's package
+    more), so that the first line of a story does not pay for it. Safe to run in a background
+    thread while another stage works; unavailable voices are ignored here (narrate reports them)."""
+    try:
+        ref = parse_voice(voice_id)
+        if ref.backend == "piper":
+            piper_voice.load(ref.voice)
+        elif ref.backend == "silero":
+            silero.load_package(silero.ensure_model(ref.lang))
+        elif ref.backend == "rhvoice":
+            from engine.speech.backends import rhvoice_lib
+
+            rhvoice_lib.engine()
+    except (BackendUnavailable, StageError):
+        pass

@@ -212,7 +212,10 @@ def _silero_voices() -> list[VoiceInfo]:
         if torch_missing:
             why = "torch not installed"
         elif not path.is_file():
-            why = f"model {path.name} not in the model cache ({path.parent}); downloads need network"
+            why = (
+                f"model {path.name} not in the model cache ({path.parent}); put it there, or set "
+                "DIGITELLER_ALLOW_DOWNLOADS=1 where there is internet"
+            )
         for speaker, gender in speakers.items():
             out.append(
                 VoiceInfo(
@@ -264,6 +267,23 @@ def _rank(voice: VoiceInfo) -> tuple[int, int]:
 def voices_for(lang: str) -> list[VoiceInfo]:
     """The voices of ``lang``: available ones first, each group in order of preference."""
     return sorted((v for v in catalogue() if v.lang == lang), key=_rank)
+
+
+# Characters (spaces included) per second of *speech*, measured on this project's sample texts with
+# ``python -m engine.speech.measure`` (RHVoice/Piper/espeak at their default rates). Narration adds
+# its pauses between sentences, lines and scenes on top: PAUSE_FACTOR, measured on a whole story.
+CHARS_PER_SECOND = {
+    "rhvoice:anna": 17.4, "rhvoice:aleksandr-hq": 12.7, "rhvoice:slt": 19.1, "piper:joe": 18.1,
+    "espeak:ru": 16.2, "espeak:en": 16.1,
+}  # fmt: skip
+PAUSE_FACTOR = 1.14  # scene audio / sum of its lines' audio, e2e Russian story with rhvoice:anna
+_LANG_RATE = {"ru": 16.0, "en": 18.0}
+
+
+def chars_per_second(voice_id: str, lang: str = "ru", with_pauses: bool = True) -> float:
+    """How fast a voice gets through text, for sizing a story to a target narration length."""
+    rate = CHARS_PER_SECOND.get(voice_id, _LANG_RATE.get(lang, 16.0))
+    return rate / PAUSE_FACTOR if with_pauses else rate
 
 
 def default_voice(lang: str) -> str:

@@ -98,3 +98,11 @@ def test_doctor_has_a_row_per_backend():
     for backend in ("rhvoice", "piper", "espeak", "silero"):
         assert backend in names
     assert all(r.block == "speech" and r.detail for r in rows)
+
+
+def test_chars_per_second_known_and_fallback():
+    from engine.speech import chars_per_second
+
+    assert chars_per_second("rhvoice:anna") < chars_per_second("rhvoice:anna", with_pauses=False)
+    assert 10 < chars_per_second("rhvoice:anna") < 20
+    assert 10 < chars_per_second("unknown:voice", "en") < 20

@@ -190,3 +190,18 @@ def test_sentences_split_for_timing_but_not_after_abbreviations():
     assert len(split_sentences("А. С. Пушкин писал, т. е. сочинял. Конец.")) == 2
     text = "«Беги!» Лиса побежала. Волк — за ней."
     assert "".join(split_sentences(text)) == text
+
+
+def test_caster_falls_back_to_espeak_variants_when_alone(monkeypatch):
+    import sys
+
+    from engine.speech.voices import VoiceInfo
+
+    narrate_mod = sys.modules["engine.speech.narrate"]
+    only = [VoiceInfo("espeak:ru", "ru", "espeak", "male", "espeak", "x", True)]
+    monkeypatch.setattr(narrate_mod, "voices_for", lambda lang: only)
+    monkeypatch.setattr(narrate_mod, "find", lambda vid: next((v for v in only if v.id == vid), None))
+    caster = VoiceCaster("ru", "espeak:ru")
+    fox, wolf = caster.voice_for("char1", "f"), caster.voice_for("char2", "m")
+    assert fox.startswith("espeak:ru+f") and wolf.startswith("espeak:ru+m")
+    assert caster.voice_for("char3", "").startswith("espeak:ru+f")  # unlike the male narrator

@@ -27,7 +27,7 @@ HOSTILE = [
 
 
 @needs_espeak
-@pytest.mark.parametrize("voice", ["espeak:ru", "espeak:en"])
+@pytest.mark.parametrize("voice", ["espeak:ru", "espeak:en", "espeak:ru+f3"])
 def test_espeak_synthesis_is_real_audio_at_project_rate(tmp_path, voice):
     text = (
         "Жила-была маленькая лиса, и она очень любила гулять по лесу."
@@ -62,7 +62,9 @@ def test_only_emoji_becomes_a_short_pause(tmp_path):
     assert 0 < seconds < 1 and stats(samples)["voiced"] == 0
 
 
-@pytest.mark.parametrize("bad", ["", "nope", "rhvoice:nobody", "espeak", "silero:ru"])
+@pytest.mark.parametrize(
+    "bad", ["", "nope", "rhvoice:nobody", "espeak", "silero:ru", "espeak:-x", "espeak:ru+q9"]
+)
 def test_unknown_voice_is_a_clear_stage_error(tmp_path, bad):
     with pytest.raises(StageError) as err:
         synthesize("Привет", bad, tmp_path / "x.wav")
@@ -142,3 +144,11 @@ def test_narrate_hostile_scenes(tmp_path):
         assert rate == SAMPLE_RATE and samples.size > 0
         for line in scene.lines:
             assert line.end >= line.start
+
+
+def test_warm_up_ignores_unavailable_and_unknown_voices():
+    from engine.speech import warm_up
+
+    warm_up("silero:ru:aidar")  # no model in the cache: nothing raised, narrate will report it
+    warm_up("nope:nothing")
+    warm_up("espeak:ru")

