@@ -49,6 +49,8 @@ class StoryContext:
     sentences: list[str] = field(default_factory=list)
     known_names: set[str] = field(default_factory=set)  # proper names already in the story (lower)
     nouns: set[str] = field(default_factory=set)  # noun lemmas already in the story or prompt
+    forbidden: list[str] = field(default_factory=list)  # sentences the model must not copy (the example)
+    foreign: frozenset[str] = frozenset()  # lemmas that belong to the example, not to this story
 
     def add(self, sentence: str, toks: list[Token] | None = None) -> None:
         self.sentences.append(sentence)
@@ -67,6 +69,33 @@ def mentions_hero(toks: list[Token], hero: Hero) -> bool:
 def has_pronoun(toks: list[Token], lang: str) -> bool:
     pronouns = _RU_PRONOUNS if lang == "ru" else _EN_PRONOUNS
     return any(t.text.lower() in pronouns for t in toks)
+
+
+_RU_CLAUSE_START = re.compile(r",\s*(?:что|как|будто|когда)\s+([^,.!?;:—]+)", re.I)
+_EN_CLAUSE_START = re.compile(r"\b(?:that|how)\s+([^,.!?;:—]+)", re.I)
+_PREDICATES = frozenset({"VERB", "AUX"})
+
+
+def clause_lacks_verb(text: str, lang: str) -> bool:
+    """True for "…увидел, что маленькая звезда в темноте." — a "что/that" clause with no verb in it.
+
+    Small models often stop a subordinate clause before its verb; the sentence then reads broken.
+    Russian short adjectives and predicatives ("было темно", "звезда красива") count as verbs.
+    """
+    pattern = _RU_CLAUSE_START if lang == "ru" else _EN_CLAUSE_START
+    for m in pattern.finditer(text):
+        clause = m.group(1)
+        toks = tokens(clause, lang)
+        if len(toks) < 2:
+            continue
+        if lang == "ru":
+            from engine.text.morph import ru_parse
+
+            if not any(str(ru_parse(t.text).tag.POS) in ("VERB", "PRTS", "ADJS", "PRED", "INFN") for t in toks):
+                return True
+        elif not any(t.pos in _PREDICATES for t in toks):
+            return True
+    return False
 
 
 def sentence_problem(
@@ -96,14 +125,18 @@ def sentence_problem(
 
     if unknown_ratio(text, ctx.lang) > MAX_UNKNOWN:
         return "made-up words"
+    if ctx.foreign and any(t.lemma.lower().replace("ё", "е") in ctx.foreign for t in toks):
+        return "borrows from the example story"
     mine = set(words(text))
-    for earlier in ctx.sentences:
+    for earlier in [*ctx.sentences, *ctx.forbidden]:
         theirs = set(words(earlier))
         contained = len(theirs) >= 4 and len(theirs & mine) >= 0.8 * len(theirs)
         if contained or word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
             return "repeats an earlier sentence"
     if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):
         return "loses the hero"
+    if clause_lacks_verb(text, ctx.lang):
+        return "a clause without a verb"
     new_names = {
         t.lemma.lower()
         for t in toks

@@ -30,7 +30,7 @@ from engine.text.cleanup import (
     ensure_final_punctuation,
     split_sentences,
 )
-from engine.text.examples import EXAMPLE
+from engine.text.examples import EXAMPLE, EXAMPLE_WORDS
 from engine.text.genres import HEADERS, BeatSpec, beat_specs, choose_genre
 from engine.text.judge import StoryContext, sentence_problem
 from engine.text.language import detect_language, is_native
@@ -98,6 +98,11 @@ class StoryWriter:
         self.target = target
         self.rng = random.Random(seed)
         self.ctx = StoryContext(self.lang, self.hero)
+        self.ctx.forbidden = split_sentences(EXAMPLE[self.lang])
+        prompt_words = {w.replace("ё", "е") for w in premise.words}
+        self.ctx.foreign = frozenset(
+            w.replace("ё", "е") for w in EXAMPLE_WORDS[self.lang] if w.replace("ё", "е") not in prompt_words
+        )
         for w in premise.words:
             self.ctx.nouns.add(w)
         for s in premise.opening:
@@ -214,6 +219,8 @@ def ignores_cue(raw: str, ctx: StoryContext) -> bool:
     """True when the model did not continue the cue's sentence but began a new one (a capital letter
     that is not a name): the cue would be left hanging ("…дракон любил Жил-был…")."""
     first = raw.lstrip()
+    if first[:1] in ",.!?;)»":  # "…любил, чем в темноте": the cue's sentence is left without its object
+        return True
     if not first[:1].isupper():
         return False
     word = first.split(maxsplit=1)[0].strip(",.;:!?»\"'")

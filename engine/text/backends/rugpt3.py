@@ -60,9 +60,26 @@ def is_cached(name_or_path: str) -> bool:
     return any(repo_dir.glob("snapshots/*/config.json"))
 
 
+def _make_torchvision_importable() -> None:
+    """transformers imports torchvision when it is installed; the pinned CPU torch needs the shim.
+
+    The only torchvision pip can put beside torch 2.13.0 CPU fails to import on its own (see
+    engine/images/seed/torchvision_compat.py); without the shim, loading a GPT-2 fails too.
+    """
+    try:
+        from engine.images.seed.torchvision_compat import ensure_torchvision
+    except ImportError:  # the images block is not there: nothing to fix
+        return
+    try:
+        ensure_torchvision()
+    except ImportError:  # torchvision absent or broken beyond repair: transformers copes without it
+        pass
+
+
 @lru_cache(maxsize=2)
 def load_causal_lm(name_or_path: str, device: str):
     """(tokenizer, model) from a local folder or the model cache; downloads only where allowed."""
+    _make_torchvision_importable()
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
