@@ -28,7 +28,7 @@ _STOP = {
     "en": word_set(
         "time thing way day moment minute second end beginning idea word kind lot part place side bit "
         "sort story tale fable own other same such many much little first last next whole able sure "
-        "once upon very one"
+        "once upon very one out all more anything everything nothing something lot"
     ),
 }
 
@@ -101,7 +101,12 @@ def extract_keywords(
 def _adjectives_before(toks: list[Token], i: int, stop: set[str]) -> list[Token]:
     out: list[Token] = []
     j = i - 1
-    while j >= 0 and toks[j].pos == "ADJ" and toks[j].index == toks[i].index - (i - j):
+    while (
+        j >= 0
+        and toks[j].pos == "ADJ"
+        and toks[j].index == toks[i].index - (i - j)
+        and not toks[j + 1].starts
+    ):
         if toks[j].lemma not in stop and toks[j].known and not toks[j].text.lower().endswith(("щий", "вший")):
             out.insert(0, toks[j])
         j -= 1

@@ -11,6 +11,7 @@ Both analysers are loaded on first use and kept for the life of the process.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +33,7 @@ class Token:
     animate: bool = False
     gender: str = ""  # "masc" | "femn" | "neut" | "plur" | ""
     index: int = 0  # position in the text
+    starts: bool = False  # the first word of a sentence
 
 
 def tokenize(text: str) -> list[str]:
@@ -101,11 +103,12 @@ def ru_token(
     p = _pick_parse(ru_analyzer().parse(word), prefer_case)
     pos = _RU_POS.get(str(p.tag.POS), "X")
     starts_sentence = index == 0 if sentence_start is None else sentence_start
-    if pos == "NOUN" and (
-        {"Name", "Surn", "Patr", "Geox"} & set(p.tag.grammemes)
-        or (word[:1].isupper() and not starts_sentence)
+    capital_inside = word[:1].isupper() and not starts_sentence
+    in_dictionary = ru_analyzer().word_is_known(word.lower())
+    if (pos == "NOUN" and ({"Name", "Surn", "Patr", "Geox"} & set(p.tag.grammemes) or capital_inside)) or (
+        capital_inside and not in_dictionary
     ):
-        pos = "PROPN"
+        pos = "PROPN"  # a capitalised word inside a sentence that no dictionary knows is a name
     gender = "plur" if p.tag.number == "plur" else str(p.tag.gender or "")
     known = ru_analyzer().word_is_known(word.lower()) or pos in ("PROPN",)
     return Token(
@@ -122,7 +125,11 @@ def ru_token(
 
 def ru_tokens(text: str) -> list[Token]:
     starts = sentence_starts(text)
-    return [ru_token(w, i, sentence_start=i in starts) for i, w in enumerate(tokenize(text))]
+    out = []
+    for i, w in enumerate(tokenize(text)):
+        tok = ru_token(w, i, sentence_start=i in starts)
+        out.append(dataclasses.replace(tok, starts=i in starts))
+    return out
 
 
 def ru_inflect(word: str, grammemes: set[str], prefer_case: str | None = None) -> str:
@@ -249,7 +256,10 @@ def _pick_en_pos(
 
 
 def tokens(text: str, lang: str) -> list[Token]:
-    return ru_tokens(text) if lang == "ru" else en_tokens(text)
+    if lang == "ru":
+        return ru_tokens(text)
+    starts = sentence_starts(text)
+    return [dataclasses.replace(t, starts=t.index in starts) for t in en_tokens(text)]
 
 
 def unknown_ratio(text: str, lang: str) -> float:

@@ -51,6 +51,12 @@ MAX_ATTEMPTS = 4
 #: The opening (user's sentences) may take at most this share of the story.
 OPENING_SHARE = 0.4
 TEMPERATURE = 0.7
+#: Cues for a beat's second and later sentences ({P}: the Russian pronoun agreeing with the hero).
+CONTINUATION_CUES = {
+    "ru": ("{P}", "Потом {H}", "Тогда {H}", "{H}"),
+    "en": ("{H}", "Then {H}", "After that, {H}"),
+}
+PRONOUNS = {"masc": "Он", "femn": "Она", "neut": "Оно", "plur": "Они"}
 
 
 def target_chars(duration: float, lang: str) -> int:
@@ -149,7 +155,11 @@ class StoryWriter:
         self.rng.shuffle(cues)
         cue_i = 0
         while beat.attempts < MAX_ATTEMPTS and sum(len(s) + 1 for s in beat.sentences) < beat.budget * 0.6:
-            prefix = "" if beat.sentences else fill_cue(cues[cue_i % len(cues)], self.hero, self.lang)
+            if beat.sentences:  # go on within the beat: another sentence about the hero
+                prefix = fill_cue(self.rng.choice(CONTINUATION_CUES[self.lang]), self.hero, self.lang)
+                prefix = prefix.replace("{P}", PRONOUNS.get(self.hero.gender, "Он"))
+            else:
+                prefix = fill_cue(cues[cue_i % len(cues)], self.hero, self.lang)
             so_far = " ".join(beat.sentences)
             prompt = self.context(index) + (so_far + " " if so_far else "") + prefix
             need = beat.budget - len(so_far)

@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Sequence
@@ -70,10 +71,8 @@ def _make_torchvision_importable() -> None:
         from engine.images.seed.torchvision_compat import ensure_torchvision
     except ImportError:  # the images block is not there: nothing to fix
         return
-    try:
+    with contextlib.suppress(ImportError):  # torchvision absent or beyond repair: transformers copes
         ensure_torchvision()
-    except ImportError:  # torchvision absent or broken beyond repair: transformers copes without it
-        pass
 
 
 @lru_cache(maxsize=2)
