@@ -1,6 +1,5 @@
 """The beat planner and sentence judge, driven by scripted fake models."""
 
-import re
 
 import pytest
 
