@@ -39,7 +39,9 @@ MAX_CHARS = 260
 #: Share of words missing from the dictionary that makes a sentence "made up". Russian has a full
 #: dictionary, so one invented word is enough ("дивавом"); English lemminflect misses rarer words.
 MAX_UNKNOWN = {"ru": 0.0, "en": 0.15}
-REPEAT_SIMILARITY = 0.55
+REPEAT_SIMILARITY = 0.5
+#: A sentence that contains this share of an earlier sentence's words repeats it.
+REPEAT_CONTAINMENT = 0.7
 
 
 @dataclass
@@ -76,6 +78,29 @@ def has_pronoun(toks: list[Token], lang: str) -> bool:
 _RU_CLAUSE_START = re.compile(r",\s*(?:что|как|будто|когда)\s+([^,.!?;:—]+)", re.I)
 _EN_CLAUSE_START = re.compile(r"\b(?:that|how)\s+([^,.!?;:—]+)", re.I)
 _PREDICATES = frozenset({"VERB", "AUX"})
+
+
+def hero_verb_disagrees(toks: list[Token], hero: Hero) -> bool:
+    """True for "Искра сидела" when the story's Искра is a (masculine) dragon.
+
+    The model guesses a name's gender afresh in every sentence; a story that switches between
+    "он" and "она" for its hero reads broken, so the gender fixed by the premise wins.
+    """
+    if hero.gender not in ("masc", "femn", "neut"):
+        return False
+    from engine.text.morph import ru_parse
+
+    names = {hero.lemma.lower(), *hero.aliases}
+    for i, t in enumerate(toks):
+        if t.lemma.lower() not in names:
+            continue
+        for nxt in toks[i + 1 : i + 4]:
+            tag = ru_parse(nxt.text).tag
+            if str(tag.POS) == "VERB" and tag.tense == "past":
+                return tag.number == "sing" and tag.gender is not None and str(tag.gender) != hero.gender
+            if nxt.pos in ("NOUN", "PROPN", "CONJ"):
+                break
+    return False
 
 
 def clause_lacks_verb(text: str, lang: str) -> bool:
@@ -115,6 +140,8 @@ def sentence_problem(
         return "unfinished"
     if not (text[:1].isupper() or text[:1] in "«\"'“—-"):
         return "does not start like a sentence"
+    if text.count("«") != text.count("»") or text.count('"') % 2:
+        return "unbalanced quotes"
     if _NEW_TALE.search(text):
         return "starts another tale"
     if _DIGITS.search(text):
@@ -134,13 +161,15 @@ def sentence_problem(
     mine = set(words(text))
     for earlier in [*ctx.sentences, *ctx.forbidden]:
         theirs = set(words(earlier))
-        contained = len(theirs) >= 4 and len(theirs & mine) >= 0.8 * len(theirs)
+        contained = len(theirs) >= 4 and len(theirs & mine) >= REPEAT_CONTAINMENT * len(theirs)
         if contained or word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
             return "repeats an earlier sentence"
     if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):
         return "loses the hero"
     if clause_lacks_verb(text, ctx.lang):
         return "a clause without a verb"
+    if ctx.lang == "ru" and hero_verb_disagrees(toks, ctx.hero):
+        return "the hero's verb has the wrong gender"
     new_names = {
         t.lemma.lower()
         for t in toks

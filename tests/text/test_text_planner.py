@@ -1,6 +1,5 @@
 """The beat planner and sentence judge, driven by scripted fake models."""
 
-
 import pytest
 
 from engine.errors import StageError
@@ -45,6 +44,16 @@ def test_judge_rejects_what_small_models_get_wrong():
         is None
     )
     assert sentence_problem("Дракон полетел к высокой горе над морем.", ctx, first_in_beat=True) is None
+
+
+def test_judge_keeps_the_heros_gender_and_quotes_balanced():
+    iskra = Hero(name="Искра", lemma="искра", gender="masc", proper=True, aliases={"дракон"})
+    ctx = StoryContext("ru", iskra)
+    assert sentence_problem("Каждый день Искра сидела на камне у реки.", ctx, first_in_beat=True) == (
+        "the hero's verb has the wrong gender"
+    )
+    assert sentence_problem("Каждый день Искра сидел на камне у реки.", ctx, first_in_beat=True) is None
+    assert sentence_problem("Искра услышал голос: «Иди сюда!", ctx, first_in_beat=True) == "unbalanced quotes"
 
 
 def test_cues_name_the_hero_and_agree_in_gender():
@@ -179,9 +188,19 @@ def test_a_model_that_only_writes_nonsense_is_a_clear_stage_error(scripted):
 
 
 def test_a_prompt_in_another_language_gets_the_nearest_language_and_a_note(scripted):
-    i = iter(range(1000))
-    words = ["river", "forest", "hill", "bridge", "meadow", "tower", "lake", "garden", "valley", "road"]
-    fake = scripted(lambda prompt: f" walked to the {words[next(i) % len(words)]} and looked at the sky.")
+    good = iter(
+        [
+            " slept in a warm cave under the mountain.",
+            " heard a strange noise coming from the forest.",
+            " lit a small fire with a burning breath.",
+            " flew to the village to ask the baker for a lamp.",
+            " met a tiny glowing beetle on the road.",
+            " learned that the noise was only the wind.",
+            " flew over the dark hills without fear.",
+            " sleeps peacefully every night.",
+        ]
+    )
+    fake = scripted(lambda prompt: "" if prompt.rstrip().endswith(".") else next(good, ""))
     prompt = "Ein Drache lebte in einer Höhle. Er hatte Angst vor der Dunkelheit und konnte nicht schlafen."
     story = write_story(StoryRequest(prompt), null_reporter(), backend=fake)
     assert story.lang == "en"
