@@ -40,6 +40,10 @@ MAX_CHARS = 260
 #: dictionary, so one invented word is enough ("дивавом"); English lemminflect misses rarer words.
 MAX_UNKNOWN = {"ru": 0.0, "en": 0.15}
 REPEAT_SIMILARITY = 0.5
+#: A noun the user did not bring may appear in this many sentences, or in more only while it stays
+#: in at most half of them: small models loop on one odd word ("комедия" in every scene), while a
+#: real story's key prop (a lamp in a lighthouse tale) recurs less densely.
+MAX_NOUN_REUSE = 4
 #: A sentence that contains this share of an earlier sentence's words repeats it.
 REPEAT_CONTAINMENT = 0.7
 
@@ -55,10 +59,15 @@ class StoryContext:
     nouns: set[str] = field(default_factory=set)  # noun lemmas already in the story or prompt
     forbidden: list[str] = field(default_factory=list)  # sentences the model must not copy (the example)
     foreign: frozenset[str] = frozenset()  # lemmas that belong to the example, not to this story
+    prompt_nouns: set[str] = field(default_factory=set)  # the user's own nouns may recur freely
+    noun_uses: dict[str, int] = field(default_factory=dict)  # sentences each noun lemma appeared in
 
     def add(self, sentence: str, toks: list[Token] | None = None) -> None:
         self.sentences.append(sentence)
-        for t in toks if toks is not None else tokens(sentence, self.lang):
+        toks = toks if toks is not None else tokens(sentence, self.lang)
+        for lemma in {t.lemma.lower() for t in toks if t.pos == "NOUN"}:
+            self.noun_uses[lemma] = self.noun_uses.get(lemma, 0) + 1
+        for t in toks:
             if t.pos == "PROPN":
                 self.known_names.add(t.lemma.lower())
             if t.pos in ("NOUN", "PROPN"):
@@ -180,6 +189,13 @@ def sentence_problem(
     }
     if new_names and not allow_new_names:
         return "drifts to new characters: " + ", ".join(sorted(new_names))
+    hero_names = {ctx.hero.lemma.lower(), *ctx.hero.aliases}
+    for t in toks:
+        lemma = t.lemma.lower()
+        fresh_noun = t.pos == "NOUN" and lemma not in hero_names and lemma not in ctx.prompt_nouns
+        uses = ctx.noun_uses.get(lemma, 0)
+        if fresh_noun and uses >= MAX_NOUN_REUSE and uses > 0.5 * len(ctx.sentences):
+            return f"harps on one word: {lemma}"
     nouns = [t.lemma.lower() for t in toks if t.pos == "NOUN" and t.known]
     fresh = [n for n in nouns if n not in ctx.nouns]
     if len(fresh) >= 4 and len(fresh) == len(nouns) and not mentions_hero(toks, ctx.hero):

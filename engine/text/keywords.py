@@ -28,7 +28,8 @@ _STOP = {
     "en": word_set(
         "time thing way day moment minute second end beginning idea word kind lot part place side bit "
         "sort story tale fable own other same such many much little first last next whole able sure "
-        "once upon very one out all more anything everything nothing something lot"
+        "once upon very one out all more anything everything nothing something lot how what why where "
+        "when go front"
     ),
 }
 

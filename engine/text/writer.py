@@ -105,6 +105,7 @@ class StoryWriter:
         self.rng = random.Random(seed)
         self.ctx = StoryContext(self.lang, self.hero)
         self.ctx.forbidden = split_sentences(EXAMPLE[self.lang])
+        self.ctx.prompt_nouns = {w.lower() for w in premise.words}
         prompt_words = {w.replace("ё", "е") for w in premise.words}
         self.ctx.foreign = frozenset(
             w.replace("ё", "е") for w in EXAMPLE_WORDS[self.lang] if w.replace("ё", "е") not in prompt_words

@@ -56,6 +56,21 @@ def test_judge_keeps_the_heros_gender_and_quotes_balanced():
     assert sentence_problem("Искра услышал голос: «Иди сюда!", ctx, first_in_beat=True) == "unbalanced quotes"
 
 
+def test_judge_stops_a_loop_on_one_odd_word():
+    ctx = _ctx(
+        "Дракон жил в своей маленькой комедии.",
+        "Однажды дракон увидел комедию у реки.",
+        "Тогда дракон пошёл в комедию за хлебом.",
+        "Дракон долго сидел в комедии.",
+        "Над рекой взошло солнце.",
+    )
+    assert sentence_problem("Потом дракон вырвался из комедии на волю.", ctx, first_in_beat=True) == (
+        "harps on one word: комедия"
+    )
+    ctx.prompt_nouns.add("комедия")  # a word the user chose may recur
+    assert sentence_problem("Потом дракон вырвался из комедии на волю.", ctx, first_in_beat=True) is None
+
+
 def test_cues_name_the_hero_and_agree_in_gender():
     masha = Hero(name="Маша", lemma="маша", gender="femn", proper=True)
     assert fill_cue("Тогда {H} решил{a}", masha, "ru") == "Тогда Маша решила"
