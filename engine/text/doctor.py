@@ -20,7 +20,10 @@ def doctor() -> list[BackendStatus]:
     if gemma_ready:
         size_mb = path.stat().st_size / 1e6
         verified = "sha256 verified" if is_verified(path) else "not verified by `engine assets`"
-        detail = f"{GEMMA_NAME}: {path} ({size_mb:.0f} MB, {verified}), up to {max_threads()} threads (fewer while the CPU is busy)"
+        detail = (
+            f"{GEMMA_NAME}: {path} ({size_mb:.0f} MB, {verified}), "
+            f"up to {max_threads()} threads (fewer while the CPU is busy)"
+        )
     elif not has_llama:
         detail = "llama-cpp-python is not installed (scripts/setup.sh installs it)"
     else:
