@@ -75,7 +75,7 @@ def extract_keywords(
             or (not tok.known and tok.pos != "PROPN")
         ):
             continue
-        adjectives = _adjectives_before(toks, i, stop)
+        adjectives = [] if tok.pos == "PROPN" else _adjectives_before(toks, i, stop)  # names take none
         used_adjectives.update(a.lemma for a in adjectives)
         phrase = _phrase(tok, adjectives, lang)
         score = _noun_score(tok, heroes, counts.get(lemma, 1)) + 0.3 * len(adjectives)

@@ -65,7 +65,7 @@ _RU_POS = {
     "NOUN": "NOUN",
     "ADJF": "ADJ",
     "ADJS": "ADJ",
-    "COMP": "ADJ",
+    "COMP": "ADV",  # "больше", "светлее": comparatives work as adverbs in stories
     "VERB": "VERB",
     "INFN": "VERB",
     "PRTF": "ADJ",
@@ -165,7 +165,10 @@ for _pos, _words in {
         "may might must"
     ),
     "PART": "not n't to there",
-    "ADV": "very too also just then now here only even still never always again soon once ever",
+    "ADV": (
+        "very too also just then now here only even still never always again soon once ever down up "
+        "away back out home far"
+    ),
 }.items():
     for _w in _words.split():
         _EN_CLOSED[_w] = _pos
@@ -242,8 +245,16 @@ def _pick_en_pos(
             return "ADJ"
         if "NOUN" in options:
             return "NOUN"
+    if (
+        word.endswith("ing")
+        and "VERB" in options
+        and prev_low in ("is", "am", "are", "was", "were", "be", "been")
+    ):
+        return "VERB"  # "was going": a progressive verb, not an adjective
     if "ADJ" in options and prev_low in ("is", "am", "are", "was", "were", "be", "been", "very", "so", "too"):
         return "ADJ"
+    if "VERB" in options and prev_low in ("not", "n't", "never", "did", "do", "does"):
+        return "VERB"
     after_to = prev_pos == "PART" and prev_low == "to"
     if "VERB" in options and (after_to or prev_pos == "AUX" or prev_low in _EN_SUBJECT_PRONOUNS):
         return "VERB"

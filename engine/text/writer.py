@@ -325,7 +325,7 @@ def write_story(request: StoryRequest, report: StageReporter, backend: TextBacke
 
     report(0.92, "title and scenes")
     title = make_title(premise, genre, story_text=text, backend=backend, seed=request.seed)
-    hero_lemmas = frozenset({premise.hero.lemma.lower()})
+    hero_lemmas = frozenset({premise.hero.lemma.lower(), *premise.hero.aliases})
     scenes = scenes_from_groups(groups, lang, hero_lemmas, moods)
     rejected = sum(len(b.rejected) for b in writer.beats)
     attempts = sum(b.attempts for b in writer.beats)
