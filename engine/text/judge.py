@@ -170,7 +170,10 @@ def sentence_problem(
     mine = set(words(text))
     for earlier in [*ctx.sentences, *ctx.forbidden]:
         theirs = set(words(earlier))
-        contained = len(theirs) >= 4 and len(theirs & mine) >= REPEAT_CONTAINMENT * len(theirs)
+        shared = len(theirs & mine)
+        contained = (len(theirs) >= 4 and shared >= REPEAT_CONTAINMENT * len(theirs)) or (
+            len(mine) >= 4 and shared >= 0.8 * len(mine)  # a shorter echo: "Tom saw many more stars."
+        )
         if contained or word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
             return "repeats an earlier sentence"
     if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):

@@ -46,6 +46,16 @@ def test_judge_rejects_what_small_models_get_wrong():
     assert sentence_problem("Дракон полетел к высокой горе над морем.", ctx, first_in_beat=True) is None
 
 
+def test_judge_rejects_a_shorter_echo_of_an_earlier_sentence():
+    ctx = StoryContext("en", Hero(name="Tom", lemma="tom", proper=True))
+    ctx.add("On the way, Tom came across many more stars.")
+    assert (
+        sentence_problem("Tom saw many more stars.", ctx, first_in_beat=False)
+        == "repeats an earlier sentence"
+    )
+    assert sentence_problem("Tom waved to the bright moon.", ctx, first_in_beat=False) is None
+
+
 def test_judge_keeps_the_heros_gender_and_quotes_balanced():
     iskra = Hero(name="Искра", lemma="искра", gender="masc", proper=True, aliases={"дракон"})
     ctx = StoryContext("ru", iskra)
