@@ -26,6 +26,7 @@ _NEW_TALE = re.compile(
     r"\b(?:конец|the end)\s*[.!]?\s*$",
     re.I,
 )
+_QUOTE = re.compile(r"«([^»]+)»|\"([^\"]+)\"")
 _LATIN = re.compile(r"[A-Za-z]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _DIGITS = re.compile(r"\d")
@@ -87,6 +88,11 @@ def has_pronoun(toks: list[Token], lang: str) -> bool:
 _RU_CLAUSE_START = re.compile(r",\s*(?:что|как|будто|когда)\s+([^,.!?;:—]+)", re.I)
 _EN_CLAUSE_START = re.compile(r"\b(?:that|how)\s+([^,.!?;:—]+)", re.I)
 _PREDICATES = frozenset({"VERB", "AUX"})
+
+
+def quoted_speech(text: str) -> list[str]:
+    """The lines of direct speech in a sentence, lower-cased («…» or "…")."""
+    return [(a or b).strip().lower() for a, b in _QUOTE.findall(text)]
 
 
 def hero_verb_disagrees(toks: list[Token], hero: Hero) -> bool:
@@ -167,6 +173,9 @@ def sentence_problem(
         return "made-up words"
     if ctx.foreign and any(t.lemma.lower().replace("ё", "е") in ctx.foreign for t in toks):
         return "borrows from the example story"
+    quotes = {q for q in quoted_speech(text) if len(words(q)) >= 3}
+    if quotes and any(q in quotes for s in ctx.sentences for q in quoted_speech(s)):
+        return "repeats an earlier line of speech"
     mine = set(words(text))
     for earlier in [*ctx.sentences, *ctx.forbidden]:
         theirs = set(words(earlier))

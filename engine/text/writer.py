@@ -38,7 +38,7 @@ from engine.text.moods import story_mood
 from engine.text.morph import en_is_known, ru_inflect, ru_parse, tokens
 from engine.text.premise import Hero, Premise, read_premise
 from engine.text.prompt import validate_prompt
-from engine.text.scenes import group_sentences, scenes_from_groups
+from engine.text.scenes import rebalance_groups, scenes_from_groups
 from engine.text.title import make_title
 
 log = logging.getLogger(__name__)
@@ -315,10 +315,8 @@ def write_story(request: StoryRequest, report: StageReporter, backend: TextBacke
         notes.append("no usable text for the beat(s) " + ", ".join(empty) + " after retries; skipped")
 
     groups, moods = writer.groups()
-    sentences = [s for g in groups for s in g]
     if len(groups) != n_scenes:
-        groups = group_sentences(sentences, n_scenes)
-        moods = [moods[min(i, len(moods) - 1)] for i in range(len(groups))]
+        groups, moods = rebalance_groups(groups, moods, n_scenes)
     text = "\n\n".join(" ".join(g) for g in groups)
     if len(text) < 0.6 * target:
         notes.append(f"the story is shorter than the target ({len(text)} of ~{target} characters)")

@@ -56,6 +56,24 @@ def test_judge_rejects_a_shorter_echo_of_an_earlier_sentence():
     assert sentence_problem("Tom waved to the bright moon.", ctx, first_in_beat=False) is None
 
 
+def test_judge_rejects_the_same_line_of_speech_twice():
+    ctx = _ctx("Он пошёл к реке и сказал: «Звёздный ёжик, вы убогие птички!»")
+    assert sentence_problem(
+        "Потом дракон сказал ему: «Звёздный ёжик, вы убогие птички!»", ctx, first_in_beat=True
+    ) == ("repeats an earlier line of speech")
+
+
+def test_skipped_beats_keep_the_other_scene_boundaries():
+    from engine.text.scenes import rebalance_groups
+
+    groups = [["a1.", "a2."], ["b1."], ["c1.", "c2.", "c3 is longer."], ["d1."]]
+    out, moods = rebalance_groups(groups, ["calm", "tense", "scary", "happy"], 5)
+    assert out == [["a1.", "a2."], ["b1."], ["c1.", "c2."], ["c3 is longer."], ["d1."]]
+    assert moods == ["calm", "tense", "scary", "scary", "happy"]
+    out, moods = rebalance_groups(groups, ["calm", "tense", "scary", "happy"], 3)
+    assert len(out) == 3 and [s for g in out for s in g] == [s for g in groups for s in g]
+
+
 def test_judge_keeps_the_heros_gender_and_quotes_balanced():
     iskra = Hero(name="Искра", lemma="искра", gender="masc", proper=True, aliases={"дракон"})
     ctx = StoryContext("ru", iskra)
