@@ -257,3 +257,13 @@ def test_scene_count_follows_the_request(scripted):
     story = write_story(StoryRequest("Жил-был кот Васька.", scenes=6), null_reporter(), backend=fake)
     assert len(story.scenes) == 6
     assert story.text.startswith("Жил-был кот Васька.")
+
+
+def test_a_pasted_wall_of_repeated_sentences_opens_the_story_once(scripted):
+    good = iter(GOOD_RU)
+    fake = scripted(lambda prompt: "" if prompt.rstrip().endswith(".") else next(good, ""))
+    story = write_story(
+        StoryRequest("Маленький дракон жил в пещере у моря. " * 270), null_reporter(), backend=fake
+    )
+    assert story.text.count("Маленький дракон жил в пещере у моря.") == 1
+    assert len(story.scenes) == 8
