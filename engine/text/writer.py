@@ -155,6 +155,7 @@ class StoryWriter:
         cues = list(beat.spec.cues_ru if self.lang == "ru" else beat.spec.cues_en)
         self.rng.shuffle(cues)
         cue_i = 0
+        failed_continuations = 0
         while beat.attempts < MAX_ATTEMPTS and sum(len(s) + 1 for s in beat.sentences) < beat.budget * 0.6:
             if beat.sentences:  # go on within the beat: another sentence about the hero
                 prefix = fill_cue(self.rng.choice(CONTINUATION_CUES[self.lang]), self.hero, self.lang)
@@ -201,7 +202,9 @@ class StoryWriter:
             if not accepted_any and not beat.sentences:
                 cue_i += 1
             elif not accepted_any:
-                break  # the continuation went wrong twice in a row; keep what the beat has
+                failed_continuations += 1
+                if failed_continuations >= 2:
+                    break  # the beat's continuation went wrong twice; keep what the beat has
         return beat
 
     def write(self, report: StageReporter) -> None:
