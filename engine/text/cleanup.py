@@ -49,9 +49,13 @@ def collapse_loops(text: str) -> str:
     return _REPEATED_CHARS.sub(r"\1", text)
 
 
+_DETACHED_PARTICLE = re.compile(r"(\w) -(то|ка|нибудь|либо|таки)\b", re.U)
+
+
 def normalise_spaces(text: str) -> str:
     text = _SPACES.sub(" ", text.replace("\r", ""))
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = _DETACHED_PARTICLE.sub(r"\1-\2", text)  # "наконец -то" → "наконец-то" (tokenizer artefact)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
 

@@ -10,7 +10,7 @@ from engine.backends import BackendStatus
 def doctor() -> list[BackendStatus]:
     from engine.text.assets import gguf_path, is_verified
     from engine.text.backends.gemma import NAME as GEMMA_NAME
-    from engine.text.backends.gemma import text_threads
+    from engine.text.backends.gemma import max_threads
     from engine.text.backends.rugpt3 import DEFAULT_MODEL, downloads_allowed, hf_cache_dir, is_cached
 
     rows: list[BackendStatus] = []
@@ -20,7 +20,10 @@ def doctor() -> list[BackendStatus]:
     if gemma_ready:
         size_mb = path.stat().st_size / 1e6
         verified = "sha256 verified" if is_verified(path) else "not verified by `engine assets`"
-        detail = f"{GEMMA_NAME}: {path} ({size_mb:.0f} MB, {verified}), {text_threads()} threads"
+        detail = (
+            f"{GEMMA_NAME}: {path} ({size_mb:.0f} MB, {verified}), "
+            f"up to {max_threads()} threads (fewer while the CPU is busy)"
+        )
     elif not has_llama:
         detail = "llama-cpp-python is not installed (scripts/setup.sh installs it)"
     else:

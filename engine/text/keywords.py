@@ -23,12 +23,13 @@ _STOP = {
         "нечто конец начало мысль слово дело способ жизнь день час минута секунда момент вещь сторона "
         "часть место образ вид случай жизнь год неделя правда чудный целый любой многий последний "
         "первый следующий настоящий главный нужный должный хотеть мочь очень сказка история рассказ "
-        "басня однажды"
+        "басня однажды её ее неё нее него нему ней ним любимый пора протяжение"
     ),
     "en": word_set(
         "time thing way day moment minute second end beginning idea word kind lot part place side bit "
         "sort story tale fable own other same such many much little first last next whole able sure "
-        "once upon very one"
+        "once upon very one out all more anything everything nothing something lot how what why where "
+        "when go front"
     ),
 }
 
@@ -74,7 +75,7 @@ def extract_keywords(
             or (not tok.known and tok.pos != "PROPN")
         ):
             continue
-        adjectives = _adjectives_before(toks, i, stop)
+        adjectives = [] if tok.pos == "PROPN" else _adjectives_before(toks, i, stop)  # names take none
         used_adjectives.update(a.lemma for a in adjectives)
         phrase = _phrase(tok, adjectives, lang)
         score = _noun_score(tok, heroes, counts.get(lemma, 1)) + 0.3 * len(adjectives)
@@ -101,7 +102,12 @@ def extract_keywords(
 def _adjectives_before(toks: list[Token], i: int, stop: set[str]) -> list[Token]:
     out: list[Token] = []
     j = i - 1
-    while j >= 0 and toks[j].pos == "ADJ" and toks[j].index == toks[i].index - (i - j):
+    while (
+        j >= 0
+        and toks[j].pos == "ADJ"
+        and toks[j].index == toks[i].index - (i - j)
+        and not toks[j + 1].starts
+    ):
         if toks[j].lemma not in stop and toks[j].known and not toks[j].text.lower().endswith(("щий", "вший")):
             out.insert(0, toks[j])
         j -= 1

@@ -11,6 +11,7 @@ Both analysers are loaded on first use and kept for the life of the process.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +33,7 @@ class Token:
     animate: bool = False
     gender: str = ""  # "masc" | "femn" | "neut" | "plur" | ""
     index: int = 0  # position in the text
+    starts: bool = False  # the first word of a sentence
 
 
 def tokenize(text: str) -> list[str]:
@@ -63,7 +65,7 @@ _RU_POS = {
     "NOUN": "NOUN",
     "ADJF": "ADJ",
     "ADJS": "ADJ",
-    "COMP": "ADJ",
+    "COMP": "ADV",  # "больше", "светлее": comparatives work as adverbs in stories
     "VERB": "VERB",
     "INFN": "VERB",
     "PRTF": "ADJ",
@@ -101,11 +103,12 @@ def ru_token(
     p = _pick_parse(ru_analyzer().parse(word), prefer_case)
     pos = _RU_POS.get(str(p.tag.POS), "X")
     starts_sentence = index == 0 if sentence_start is None else sentence_start
-    if pos == "NOUN" and (
-        {"Name", "Surn", "Patr", "Geox"} & set(p.tag.grammemes)
-        or (word[:1].isupper() and not starts_sentence)
+    capital_inside = word[:1].isupper() and not starts_sentence
+    in_dictionary = ru_analyzer().word_is_known(word.lower())
+    if (pos == "NOUN" and ({"Name", "Surn", "Patr", "Geox"} & set(p.tag.grammemes) or capital_inside)) or (
+        capital_inside and not in_dictionary
     ):
-        pos = "PROPN"
+        pos = "PROPN"  # a capitalised word inside a sentence that no dictionary knows is a name
     gender = "plur" if p.tag.number == "plur" else str(p.tag.gender or "")
     known = ru_analyzer().word_is_known(word.lower()) or pos in ("PROPN",)
     return Token(
@@ -122,7 +125,11 @@ def ru_token(
 
 def ru_tokens(text: str) -> list[Token]:
     starts = sentence_starts(text)
-    return [ru_token(w, i, sentence_start=i in starts) for i, w in enumerate(tokenize(text))]
+    out = []
+    for i, w in enumerate(tokenize(text)):
+        tok = ru_token(w, i, sentence_start=i in starts)
+        out.append(dataclasses.replace(tok, starts=i in starts))
+    return out
 
 
 def ru_inflect(word: str, grammemes: set[str], prefer_case: str | None = None) -> str:
@@ -158,7 +165,10 @@ for _pos, _words in {
         "may might must"
     ),
     "PART": "not n't to there",
-    "ADV": "very too also just then now here only even still never always again soon once ever",
+    "ADV": (
+        "very too also just then now here only even still never always again soon once ever down up "
+        "away back out home far"
+    ),
 }.items():
     for _w in _words.split():
         _EN_CLOSED[_w] = _pos
@@ -235,8 +245,16 @@ def _pick_en_pos(
             return "ADJ"
         if "NOUN" in options:
             return "NOUN"
+    if (
+        word.endswith("ing")
+        and "VERB" in options
+        and prev_low in ("is", "am", "are", "was", "were", "be", "been")
+    ):
+        return "VERB"  # "was going": a progressive verb, not an adjective
     if "ADJ" in options and prev_low in ("is", "am", "are", "was", "were", "be", "been", "very", "so", "too"):
         return "ADJ"
+    if "VERB" in options and prev_low in ("not", "n't", "never", "did", "do", "does"):
+        return "VERB"
     after_to = prev_pos == "PART" and prev_low == "to"
     if "VERB" in options and (after_to or prev_pos == "AUX" or prev_low in _EN_SUBJECT_PRONOUNS):
         return "VERB"
@@ -249,7 +267,10 @@ def _pick_en_pos(
 
 
 def tokens(text: str, lang: str) -> list[Token]:
-    return ru_tokens(text) if lang == "ru" else en_tokens(text)
+    if lang == "ru":
+        return ru_tokens(text)
+    starts = sentence_starts(text)
+    return [dataclasses.replace(t, starts=t.index in starts) for t in en_tokens(text)]
 
 
 def unknown_ratio(text: str, lang: str) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.text.cleanup import ensure_final_punctuation, split_sentences
+from engine.text.cleanup import drop_repeated_sentences, ensure_final_punctuation, split_sentences
 from engine.text.morph import Token, ru_inflect, ru_token, tokens
 
 _RU_REQUEST = re.compile(
@@ -226,7 +226,7 @@ def read_premise(prompt: str, lang: str, genre: str, opening_budget: int) -> Pre
     words = [t.lemma.lower() for t in toks]
     narrative = _is_narrative(topic, toks, lang) and not removed
     if narrative:
-        sentences = [ensure_final_punctuation(s) for s in split_sentences(topic)]
+        sentences = drop_repeated_sentences([ensure_final_punctuation(s) for s in split_sentences(topic)])
         opening: list[str] = []
         for s in sentences:
             if opening and sum(len(x) + 1 for x in opening) + len(s) > opening_budget:

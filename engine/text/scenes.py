@@ -36,6 +36,35 @@ def group_sentences(sentences: list[str], n_scenes: int) -> list[list[str]]:
     return groups
 
 
+def rebalance_groups(
+    groups: list[list[str]], moods: list[str], n_scenes: int
+) -> tuple[list[list[str]], list[str]]:
+    """Reach ``n_scenes`` groups while keeping beat boundaries: split the longest, merge the shortest.
+
+    Used when a plot beat was skipped (or more scenes were asked for than beats): re-splitting the
+    whole story evenly would move every later scene boundary off its beat.
+    """
+    groups = [list(g) for g in groups if g]
+    moods = list(moods[: len(groups)]) + ["calm"] * (len(groups) - len(moods))
+    while len(groups) < n_scenes:
+        splittable = [i for i, g in enumerate(groups) if len(g) >= 2]
+        if not splittable:
+            break
+        i = max(splittable, key=lambda k: sum(len(s) for s in groups[k]))
+        half = group_sentences(groups[i], 2)
+        groups[i : i + 1] = half
+        moods[i : i + 1] = [moods[i], moods[i]]
+    while len(groups) > max(1, n_scenes):
+        sizes = [
+            sum(len(s) for s in groups[k]) + sum(len(s) for s in groups[k + 1])
+            for k in range(len(groups) - 1)
+        ]
+        k = sizes.index(min(sizes))
+        groups[k : k + 2] = [groups[k] + groups[k + 1]]
+        moods[k : k + 2] = [moods[k]]
+    return groups, moods
+
+
 def scene_from_text(
     index: int, text: str, lang: str, hero_lemmas: frozenset[str] = frozenset(), default_mood: str = "calm"
 ) -> Scene:

@@ -30,7 +30,7 @@ from engine.text.cleanup import (
     ensure_final_punctuation,
     split_sentences,
 )
-from engine.text.examples import EXAMPLE
+from engine.text.examples import EXAMPLE, EXAMPLE_WORDS
 from engine.text.genres import HEADERS, BeatSpec, beat_specs, choose_genre
 from engine.text.judge import StoryContext, sentence_problem
 from engine.text.language import detect_language, is_native
@@ -38,7 +38,7 @@ from engine.text.moods import story_mood
 from engine.text.morph import en_is_known, ru_inflect, ru_parse, tokens
 from engine.text.premise import Hero, Premise, read_premise
 from engine.text.prompt import validate_prompt
-from engine.text.scenes import group_sentences, scenes_from_groups
+from engine.text.scenes import rebalance_groups, scenes_from_groups
 from engine.text.title import make_title
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,12 @@ MAX_ATTEMPTS = 4
 #: The opening (user's sentences) may take at most this share of the story.
 OPENING_SHARE = 0.4
 TEMPERATURE = 0.7
+#: Cues for a beat's second and later sentences ({P}: the Russian pronoun agreeing with the hero).
+CONTINUATION_CUES = {
+    "ru": ("{P}", "Потом {H}", "Тогда {H}", "{H}"),
+    "en": ("{H}", "Then {H}", "After that, {H}"),
+}
+PRONOUNS = {"masc": "Он", "femn": "Она", "neut": "Оно", "plur": "Они"}
 
 
 def target_chars(duration: float, lang: str) -> int:
@@ -98,6 +104,12 @@ class StoryWriter:
         self.target = target
         self.rng = random.Random(seed)
         self.ctx = StoryContext(self.lang, self.hero)
+        self.ctx.forbidden = split_sentences(EXAMPLE[self.lang])
+        self.ctx.prompt_nouns = {w.lower() for w in premise.words}
+        prompt_words = {w.replace("ё", "е") for w in premise.words}
+        self.ctx.foreign = frozenset(
+            w.replace("ё", "е") for w in EXAMPLE_WORDS[self.lang] if w.replace("ё", "е") not in prompt_words
+        )
         for w in premise.words:
             self.ctx.nouns.add(w)
         for s in premise.opening:
@@ -143,8 +155,13 @@ class StoryWriter:
         cues = list(beat.spec.cues_ru if self.lang == "ru" else beat.spec.cues_en)
         self.rng.shuffle(cues)
         cue_i = 0
+        failed_continuations = 0
         while beat.attempts < MAX_ATTEMPTS and sum(len(s) + 1 for s in beat.sentences) < beat.budget * 0.6:
-            prefix = "" if beat.sentences else fill_cue(cues[cue_i % len(cues)], self.hero, self.lang)
+            if beat.sentences:  # go on within the beat: another sentence about the hero
+                prefix = fill_cue(self.rng.choice(CONTINUATION_CUES[self.lang]), self.hero, self.lang)
+                prefix = prefix.replace("{P}", PRONOUNS.get(self.hero.gender, "Он"))
+            else:
+                prefix = fill_cue(cues[cue_i % len(cues)], self.hero, self.lang)
             so_far = " ".join(beat.sentences)
             prompt = self.context(index) + (so_far + " " if so_far else "") + prefix
             need = beat.budget - len(so_far)
@@ -185,7 +202,9 @@ class StoryWriter:
             if not accepted_any and not beat.sentences:
                 cue_i += 1
             elif not accepted_any:
-                break  # the continuation went wrong twice in a row; keep what the beat has
+                failed_continuations += 1
+                if failed_continuations >= 2:
+                    break  # the beat's continuation went wrong twice; keep what the beat has
         return beat
 
     def write(self, report: StageReporter) -> None:
@@ -214,6 +233,8 @@ def ignores_cue(raw: str, ctx: StoryContext) -> bool:
     """True when the model did not continue the cue's sentence but began a new one (a capital letter
     that is not a name): the cue would be left hanging ("…дракон любил Жил-был…")."""
     first = raw.lstrip()
+    if first[:1] in ",.!?;)»":  # "…любил, чем в темноте": the cue's sentence is left without its object
+        return True
     if not first[:1].isupper():
         return False
     word = first.split(maxsplit=1)[0].strip(",.;:!?»\"'")
@@ -297,17 +318,15 @@ def write_story(request: StoryRequest, report: StageReporter, backend: TextBacke
         notes.append("no usable text for the beat(s) " + ", ".join(empty) + " after retries; skipped")
 
     groups, moods = writer.groups()
-    sentences = [s for g in groups for s in g]
     if len(groups) != n_scenes:
-        groups = group_sentences(sentences, n_scenes)
-        moods = [moods[min(i, len(moods) - 1)] for i in range(len(groups))]
+        groups, moods = rebalance_groups(groups, moods, n_scenes)
     text = "\n\n".join(" ".join(g) for g in groups)
     if len(text) < 0.6 * target:
         notes.append(f"the story is shorter than the target ({len(text)} of ~{target} characters)")
 
     report(0.92, "title and scenes")
     title = make_title(premise, genre, story_text=text, backend=backend, seed=request.seed)
-    hero_lemmas = frozenset({premise.hero.lemma.lower()})
+    hero_lemmas = frozenset({premise.hero.lemma.lower(), *premise.hero.aliases})
     scenes = scenes_from_groups(groups, lang, hero_lemmas, moods)
     rejected = sum(len(b.rejected) for b in writer.beats)
     attempts = sum(b.attempts for b in writer.beats)

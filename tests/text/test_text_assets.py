@@ -65,3 +65,18 @@ def test_doctor_reports_the_missing_model_and_how_to_get_it():
     if not rows["gemma"].ready:
         assert "engine assets" in rows["gemma"].detail or "not installed" in rows["gemma"].detail
     assert not rows["rugpt3"].ready  # nothing in this test's empty model cache
+
+
+def test_llama_threads_follow_the_free_cores(monkeypatch):
+    from engine.text.backends import gemma
+
+    monkeypatch.delenv("DIGITELLER_TEXT_THREADS", raising=False)
+    monkeypatch.setattr("engine.device.cpu_threads", lambda: 2)
+    monkeypatch.setattr(gemma.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
+    assert gemma.text_threads() == 2
+    monkeypatch.setattr(gemma.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert gemma.text_threads() == 1
+    monkeypatch.setattr(gemma.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    assert gemma.text_threads() == 1
+    monkeypatch.setenv("DIGITELLER_TEXT_THREADS", "3")
+    assert gemma.text_threads() == 3 and gemma.max_threads() == 3

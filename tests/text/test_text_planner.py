@@ -1,7 +1,5 @@
 """The beat planner and sentence judge, driven by scripted fake models."""
 
-import re
-
 import pytest
 
 from engine.errors import StageError
@@ -48,6 +46,59 @@ def test_judge_rejects_what_small_models_get_wrong():
     assert sentence_problem("Дракон полетел к высокой горе над морем.", ctx, first_in_beat=True) is None
 
 
+def test_judge_rejects_a_shorter_echo_of_an_earlier_sentence():
+    ctx = StoryContext("en", Hero(name="Tom", lemma="tom", proper=True))
+    ctx.add("On the way, Tom came across many more stars.")
+    assert (
+        sentence_problem("Tom saw many more stars.", ctx, first_in_beat=False)
+        == "repeats an earlier sentence"
+    )
+    assert sentence_problem("Tom waved to the bright moon.", ctx, first_in_beat=False) is None
+
+
+def test_judge_rejects_the_same_line_of_speech_twice():
+    ctx = _ctx("Он пошёл к реке и сказал: «Звёздный ёжик, вы убогие птички!»")
+    assert sentence_problem(
+        "Потом дракон сказал ему: «Звёздный ёжик, вы убогие птички!»", ctx, first_in_beat=True
+    ) == ("repeats an earlier line of speech")
+
+
+def test_skipped_beats_keep_the_other_scene_boundaries():
+    from engine.text.scenes import rebalance_groups
+
+    groups = [["a1.", "a2."], ["b1."], ["c1.", "c2.", "c3 is longer."], ["d1."]]
+    out, moods = rebalance_groups(groups, ["calm", "tense", "scary", "happy"], 5)
+    assert out == [["a1.", "a2."], ["b1."], ["c1.", "c2."], ["c3 is longer."], ["d1."]]
+    assert moods == ["calm", "tense", "scary", "scary", "happy"]
+    out, moods = rebalance_groups(groups, ["calm", "tense", "scary", "happy"], 3)
+    assert len(out) == 3 and [s for g in out for s in g] == [s for g in groups for s in g]
+
+
+def test_judge_keeps_the_heros_gender_and_quotes_balanced():
+    iskra = Hero(name="Искра", lemma="искра", gender="masc", proper=True, aliases={"дракон"})
+    ctx = StoryContext("ru", iskra)
+    assert sentence_problem("Каждый день Искра сидела на камне у реки.", ctx, first_in_beat=True) == (
+        "the hero's verb has the wrong gender"
+    )
+    assert sentence_problem("Каждый день Искра сидел на камне у реки.", ctx, first_in_beat=True) is None
+    assert sentence_problem("Искра услышал голос: «Иди сюда!", ctx, first_in_beat=True) == "unbalanced quotes"
+
+
+def test_judge_stops_a_loop_on_one_odd_word():
+    ctx = _ctx(
+        "Дракон жил в своей маленькой комедии.",
+        "Однажды дракон увидел комедию у реки.",
+        "Тогда дракон пошёл в комедию за хлебом.",
+        "Дракон долго сидел в комедии.",
+        "Над рекой взошло солнце.",
+    )
+    assert sentence_problem("Потом дракон вырвался из комедии на волю.", ctx, first_in_beat=True) == (
+        "harps on one word: комедия"
+    )
+    ctx.prompt_nouns.add("комедия")  # a word the user chose may recur
+    assert sentence_problem("Потом дракон вырвался из комедии на волю.", ctx, first_in_beat=True) is None
+
+
 def test_cues_name_the_hero_and_agree_in_gender():
     masha = Hero(name="Маша", lemma="маша", gender="femn", proper=True)
     assert fill_cue("Тогда {H} решил{a}", masha, "ru") == "Тогда Маша решила"
@@ -80,39 +131,44 @@ def test_length_targets():
     assert scene_count(75) == 8 and scene_count(30) == 6 and scene_count(300) == 10
 
 
+GOOD_RU = [
+    " пошёл к синему озеру, где плавали белые утки.",
+    " нашёл в траве маленький фонарь без огня.",
+    " попросил у старой мельницы немного муки для пирога.",
+    " построил из веток высокий шалаш у ручья.",
+    " услышал, как в роще поёт соловей.",
+    " зажёг фонарь, и над поляной стало светло.",
+    " смело полетел над тёмным лесом к далёкой горе.",
+    " больше никогда не прятался от ночи и ждал её с радостью.",
+    " подружился с ночными светлячками.",
+]
+
+
 class BeatAwareFake:
-    """Continues each cue sensibly, but first tries a drifting and a repeating continuation per beat."""
+    """For every beat: first a drift into nonsense, then a copy of the opening, then a good sentence."""
 
     name = "beat-aware-fake"
 
     def __init__(self):
         self.prompts = []
         self.calls_for = {}
+        self.good = iter(GOOD_RU)
 
     def generate(self, prompt, *, max_tokens, seed, temperature=0.8, stop=("\n",)):
         self.prompts.append(prompt)
         if "называется" in prompt:
             return "Дракон и светлячок"
+        last_paragraph = prompt.rsplit("\n", 1)[-1]
+        if "." in last_paragraph.split("боялся темноты.")[-1]:  # asked to go on within a beat: end it
+            return ""
         story_so_far = prompt.rsplit("\n", 1)[0]  # the same for every attempt at one beat
         n = self.calls_for.get(story_so_far, 0)
         self.calls_for[story_so_far] = n + 1
-        beat_no = len(re.findall(r"\n\n", prompt.split("«", 2)[-1]))
         if n == 0:  # a drift into another tale with made-up words
             return " Сада-палец, надутый солью, кружил кряколапов в зюзюке."
         if n == 1:  # repeats the opening
-            return "Жил-был дракон, который боялся темноты."
-        places = [
-            "у синего озера",
-            "в старой роще",
-            "возле высокой горы",
-            "на краю поля",
-            "под большим мостом",
-            "у тёплого ручья",
-            "в глубокой долине",
-            "на морском берегу",
-            "среди снежных холмов",
-        ]
-        return f" пошёл {places[beat_no % len(places)]} и долго смотрел на небо номер. Он был там один."
+            return " Жил-был дракон, который боялся темноты."
+        return next(self.good, "")
 
 
 def test_story_keeps_the_opening_and_rejects_drift_and_repeats():
@@ -175,9 +231,19 @@ def test_a_model_that_only_writes_nonsense_is_a_clear_stage_error(scripted):
 
 
 def test_a_prompt_in_another_language_gets_the_nearest_language_and_a_note(scripted):
-    i = iter(range(1000))
-    words = ["river", "forest", "hill", "bridge", "meadow", "tower", "lake", "garden", "valley", "road"]
-    fake = scripted(lambda prompt: f" walked to the {words[next(i) % len(words)]} and looked at the sky.")
+    good = iter(
+        [
+            " slept in a warm cave under the mountain.",
+            " heard a strange noise coming from the forest.",
+            " lit a small fire with a burning breath.",
+            " flew to the village to ask the baker for a lamp.",
+            " met a tiny glowing beetle on the road.",
+            " learned that the noise was only the wind.",
+            " flew over the dark hills without fear.",
+            " sleeps peacefully every night.",
+        ]
+    )
+    fake = scripted(lambda prompt: "" if prompt.rstrip().endswith(".") else next(good, ""))
     prompt = "Ein Drache lebte in einer Höhle. Er hatte Angst vor der Dunkelheit und konnte nicht schlafen."
     story = write_story(StoryRequest(prompt), null_reporter(), backend=fake)
     assert story.lang == "en"
@@ -186,9 +252,18 @@ def test_a_prompt_in_another_language_gets_the_nearest_language_and_a_note(scrip
 
 
 def test_scene_count_follows_the_request(scripted):
-    i = iter(range(1000))
-    things = ["лодку", "рыбу", "утку", "цаплю", "мост", "камыш"]
-    fake = scripted(lambda prompt: f" пошёл к реке номер и увидел там {things[next(i) % 6]}.")
+    good = iter(GOOD_RU)
+    fake = scripted(lambda prompt: "" if prompt.rstrip().endswith(".") else next(good, ""))
     story = write_story(StoryRequest("Жил-был кот Васька.", scenes=6), null_reporter(), backend=fake)
     assert len(story.scenes) == 6
     assert story.text.startswith("Жил-был кот Васька.")
+
+
+def test_a_pasted_wall_of_repeated_sentences_opens_the_story_once(scripted):
+    good = iter(GOOD_RU)
+    fake = scripted(lambda prompt: "" if prompt.rstrip().endswith(".") else next(good, ""))
+    story = write_story(
+        StoryRequest("Маленький дракон жил в пещере у моря. " * 270), null_reporter(), backend=fake
+    )
+    assert story.text.count("Маленький дракон жил в пещере у моря.") == 1
+    assert len(story.scenes) == 8

@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Sequence
@@ -60,9 +61,24 @@ def is_cached(name_or_path: str) -> bool:
     return any(repo_dir.glob("snapshots/*/config.json"))
 
 
+def _make_torchvision_importable() -> None:
+    """transformers imports torchvision when it is installed; the pinned CPU torch needs the shim.
+
+    The only torchvision pip can put beside torch 2.13.0 CPU fails to import on its own (see
+    engine/images/seed/torchvision_compat.py); without the shim, loading a GPT-2 fails too.
+    """
+    try:
+        from engine.images.seed.torchvision_compat import ensure_torchvision
+    except ImportError:  # the images block is not there: nothing to fix
+        return
+    with contextlib.suppress(ImportError):  # torchvision absent or beyond repair: transformers copes
+        ensure_torchvision()
+
+
 @lru_cache(maxsize=2)
 def load_causal_lm(name_or_path: str, device: str):
     """(tokenizer, model) from a local folder or the model cache; downloads only where allowed."""
+    _make_torchvision_importable()
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
