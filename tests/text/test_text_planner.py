@@ -127,7 +127,13 @@ def test_genre_is_chosen_from_prompt_words():
 
 
 def test_length_targets():
-    assert target_chars(75, "ru") == 975 and target_chars(75, "en") == 1050
+    from engine.speech import chars_per_second
+
+    # sized by the narrator's measured reading rate: a slower voice gets a shorter text
+    assert target_chars(75, "ru", "rhvoice:anna") == int(75 * chars_per_second("rhvoice:anna", "ru"))
+    assert target_chars(75, "ru", "rhvoice:aleksandr-hq") < target_chars(75, "ru", "rhvoice:anna")
+    assert target_chars(75, "en", "piper:joe") == int(75 * chars_per_second("piper:joe", "en"))
+    assert 900 <= target_chars(75, "ru") <= 1300  # default voice: 60–90 s of speech
     assert scene_count(75) == 8 and scene_count(30) == 6 and scene_count(300) == 10
 
 

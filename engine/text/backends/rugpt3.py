@@ -65,12 +65,10 @@ def _make_torchvision_importable() -> None:
     """transformers imports torchvision when it is installed; the pinned CPU torch needs the shim.
 
     The only torchvision pip can put beside torch 2.13.0 CPU fails to import on its own (see
-    engine/images/seed/torchvision_compat.py); without the shim, loading a GPT-2 fails too.
+    engine/torchvision_compat.py); without the shim, loading a GPT-2 fails too.
     """
-    try:
-        from engine.images.seed.torchvision_compat import ensure_torchvision
-    except ImportError:  # the images block is not there: nothing to fix
-        return
+    from engine.torchvision_compat import ensure_torchvision
+
     with contextlib.suppress(ImportError):  # torchvision absent or beyond repair: transformers copes
         ensure_torchvision()
 
