@@ -10,6 +10,11 @@ fake engine; its renderer burns real CPU in the queue's worker thread:
 * ``--burn ffmpeg``: an x264 encode in a subprocess per step, like the real video stage;
 * ``--burn none``: no rendering load, for comparison.
 
+Latencies are reported for the first wave (the burst: /help arriving together with 50 /story
+commands and 50 narrator taps) and for the later /help-only waves. ``process_cpu_share`` is the
+CPU the whole process (bot + stub + render thread) got per second of wall time: on a shared
+machine it shows how much of the latency is waiting for a core.
+
 Steps: one user starts a story and it begins rendering; then every simulated user sends
 ``/story <prompt>`` and ``/help`` at the same moment and taps a narrator; then ``--rounds`` more
 waves of ``/help`` from all users, while the render is still going. Checks: every user got a help
@@ -88,6 +93,7 @@ async def main(args: argparse.Namespace) -> dict:
         render_started = time.monotonic()
 
         # Wave 0: everyone sends /story and /help at once, then taps a narrator.
+        wall0, cpu0 = time.monotonic(), time.process_time()
         story_msgs = {u: stub.send_text(u, f"/story a tale number {u}").message_id for u in users}
         help_msgs: list[tuple[int, int, float]] = []
         for u in users:
@@ -128,11 +134,13 @@ async def main(args: argparse.Namespace) -> dict:
             return all(help_reply_time(u, mid) is not None for u, mid, _ in help_msgs)
 
         await stub.wait_for(all_answered, 60, "every /help answered")
-        latencies = []
-        for u, mid, sent in help_msgs:
+        cpu_share = (time.process_time() - cpu0) / (time.monotonic() - wall0)
+        latencies, burst, steady = [], [], []
+        for i, (u, mid, sent) in enumerate(help_msgs):
             t = help_reply_time(u, mid)
             assert t is not None
             latencies.append((t - sent) * 1000)
+            (burst if i < len(users) else steady).append((t - sent) * 1000)
         still_rendering = not any(e["kind"] == "video" for e in stub.transcript(RENDERER))
         render_elapsed = time.monotonic() - render_started
         result = {
@@ -142,6 +150,11 @@ async def main(args: argparse.Namespace) -> dict:
             "help_p50_ms": round(statistics.median(latencies), 1),
             "help_p99_ms": round(percentile(latencies, 99), 1),
             "help_max_ms": round(max(latencies), 1),
+            "burst_help_p50_ms": round(statistics.median(burst), 1),
+            "burst_help_p99_ms": round(percentile(burst, 99), 1),
+            "steady_help_p50_ms": round(statistics.median(steady), 1) if steady else None,
+            "steady_help_p99_ms": round(percentile(steady, 99), 1) if steady else None,
+            "process_cpu_share": round(cpu_share, 2),
             "every_user_answered": all_answered(),
             "positions_exact_1_to_n": positions == list(range(1, args.users + 1)),
             "render_still_running_at_end": still_rendering,
