@@ -4,9 +4,9 @@ What runs: the real bot (dispatcher, middlewares, SQLite store, engine queue) in
 against the project's Bot API stub on 127.0.0.1, in one process. The engine is the test suite's
 fake engine; its renderer burns real CPU in the queue's worker thread:
 
-* ``--burn thread`` (default): pure-Python arithmetic, which holds the GIL in turns with the event
-  loop — the worst case for bot latency (the real engine mostly runs in C extensions and
-  subprocesses that release the GIL);
+* ``--burn thread`` (default): pure-Python arithmetic — with ``--executor thread`` it holds the GIL
+  in turns with the event loop (the worst case); with ``--executor process`` (the bot's default)
+  it runs in the engine's worker process;
 * ``--burn ffmpeg``: an x264 encode in a subprocess per step, like the real video stage;
 * ``--burn none``: no rendering load, for comparison.
 
@@ -32,7 +32,6 @@ import asyncio
 import json
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,32 +39,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.bot.fakes import FakeEngine  # noqa: E402
+from tests.bot.fakes import CpuBurnEngine  # noqa: E402
 from tests.bot.harness import Harness  # noqa: E402
 from tests.telegram_stub import StubServer  # noqa: E402
 
 RENDERER = 1
 FIRST_USER = 10_000
-
-
-def make_burn(kind: str, seconds_per_step: float):
-    if kind == "none":
-        return lambda: time.sleep(seconds_per_step)
-    if kind == "ffmpeg":
-        def burn() -> None:
-            subprocess.run(
-                ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds_per_step}",
-                 "-c:v", "libx264", "-preset", "medium", "-threads", "1", "-f", "null", "-"],
-                check=True, capture_output=True,
-            )
-        return burn
-
-    def burn() -> None:
-        end = time.monotonic() + seconds_per_step
-        x = 0
-        while time.monotonic() < end:
-            x += sum(i * i for i in range(5000))
-    return burn
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -78,14 +57,14 @@ async def main(args: argparse.Namespace) -> dict:
     stub = StubServer(workdir=tmp / "stub")
     (tmp / "stub").mkdir()
     await stub.start()
-    engine = FakeEngine(steps=10, step_delay=0.0)
-    engine.burn = make_burn(args.burn, args.render_seconds / 60)
+    kind = {"thread": "python", "ffmpeg": "ffmpeg", "none": "sleep"}[args.burn]
+    engine = CpuBurnEngine(kind, args.render_seconds / 60, steps=10, step_delay=0.0)
     users = [FIRST_USER + i for i in range(args.users)]
     stub.user(RENDERER, "Renderer", "en")
     for u in users:
         stub.user(u, f"User{u}", "en")
     h = Harness(stub, engine, tmp, max_waiting=args.users + 10, per_user_waiting=2, progress_interval=1.0,
-                job_time_limit=3600)
+                job_time_limit=3600, executor=args.executor)
     await h.start()
     try:
         await h.story(RENDERER, "the renderer's long story")
@@ -146,6 +125,7 @@ async def main(args: argparse.Namespace) -> dict:
         result = {
             "users": args.users,
             "burn": args.burn,
+            "executor": args.executor,
             "help_requests": len(latencies),
             "help_p50_ms": round(statistics.median(latencies), 1),
             "help_p99_ms": round(percentile(latencies, 99), 1),
@@ -174,6 +154,8 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between /help waves")
     parser.add_argument("--burn", choices=("thread", "ffmpeg", "none"), default="thread")
+    parser.add_argument("--executor", choices=("thread", "process"), default="process",
+                        help="where the render runs: the bot's production default is a worker process")
     parser.add_argument("--render-seconds", type=float, default=60.0, help="CPU seconds the fake render takes")
     res = asyncio.run(main(parser.parse_args()))
     print(json.dumps(res, indent=2))

@@ -169,3 +169,46 @@ def ffprobe(path: Path) -> dict[str, Any]:
         capture_output=True, check=True, timeout=60,
     ).stdout
     return json.loads(out)
+
+
+class CpuBurnEngine(FakeEngine):
+    """The fake engine, picklable, burning real CPU per step (for the load bench and process-executor tests).
+
+    ``burn_kind``: "python" (pure-Python arithmetic, holds the GIL in turns), "ffmpeg" (an x264 encode
+    in a subprocess), or "sleep".
+    """
+
+    def __init__(self, burn_kind: str = "python", seconds_per_step: float = 0.1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.burn_kind = burn_kind
+        self.seconds_per_step = seconds_per_step
+        self.burn = self._burn
+
+    def _burn(self) -> None:
+        if self.burn_kind == "sleep":
+            time.sleep(self.seconds_per_step)
+        elif self.burn_kind == "ffmpeg":
+            subprocess.run(
+                ["ffmpeg", "-v", "error", "-f", "lavfi", "-i",
+                 f"testsrc2=size=1280x720:rate=25:duration={self.seconds_per_step}",
+                 "-c:v", "libx264", "-preset", "medium", "-threads", "1", "-f", "null", "-"],
+                check=True, capture_output=True,
+            )
+        else:
+            end = time.monotonic() + self.seconds_per_step
+            x = 0
+            while time.monotonic() < end:
+                x += sum(i * i for i in range(5000))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for key in ("gate", "entered", "burn"):
+            state.pop(key, None)
+        state["calls"] = []
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.burn = self._burn

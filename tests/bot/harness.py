@@ -31,6 +31,7 @@ class Harness:
             "progress_interval": 0.3,
             "retry_base_delay": 0.05,
             "polling_timeout": 1,
+            "executor": "thread",  # the fake engine's gates are threading.Events
         }
         values.update(overrides)
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
