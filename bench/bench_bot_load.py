@@ -39,9 +39,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.bot.fakes import CpuBurnEngine  # noqa: E402
-from tests.bot.harness import Harness  # noqa: E402
-from tests.telegram_stub import StubServer  # noqa: E402
+from tests.bot.fakes import CpuBurnEngine
+from tests.bot.harness import Harness
+from tests.telegram_stub import StubServer
 
 RENDERER = 1
 FIRST_USER = 10_000
@@ -63,8 +63,16 @@ async def main(args: argparse.Namespace) -> dict:
     stub.user(RENDERER, "Renderer", "en")
     for u in users:
         stub.user(u, f"User{u}", "en")
-    h = Harness(stub, engine, tmp, max_waiting=args.users + 10, per_user_waiting=2, progress_interval=1.0,
-                job_time_limit=3600, executor=args.executor)
+    h = Harness(
+        stub,
+        engine,
+        tmp,
+        max_waiting=args.users + 10,
+        per_user_waiting=2,
+        progress_interval=1.0,
+        job_time_limit=3600,
+        executor=args.executor,
+    )
     await h.start()
     try:
         await h.story(RENDERER, "the renderer's long story")
@@ -80,7 +88,9 @@ async def main(args: argparse.Namespace) -> dict:
             help_msgs.append((u, m.message_id, time.monotonic()))
 
         def voice_msg(u: int):
-            return next((m for m in stub.bot_messages(u) if m.message_id > story_msgs[u] and m.buttons()), None)
+            return next(
+                (m for m in stub.bot_messages(u) if m.message_id > story_msgs[u] and m.buttons()), None
+            )
 
         await stub.wait_for(lambda: all(voice_msg(u) for u in users), 60, "voice keyboards")
         for u in users:
@@ -104,8 +114,12 @@ async def main(args: argparse.Namespace) -> dict:
 
         def help_reply_time(u: int, after: int) -> float | None:
             for e in stub.transcript(u):
-                if e["dir"] == "out" and e["kind"] == "text" and e["message_id"] > after and \
-                        "What I can do" in (e.get("text") or ""):
+                if (
+                    e["dir"] == "out"
+                    and e["kind"] == "text"
+                    and e["message_id"] > after
+                    and "What I can do" in (e.get("text") or "")
+                ):
                     return e["t"]
             return None
 
@@ -149,14 +163,22 @@ async def main(args: argparse.Namespace) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--gap", type=float, default=1.0, help="seconds between /help waves")
     parser.add_argument("--burn", choices=("thread", "ffmpeg", "none"), default="thread")
-    parser.add_argument("--executor", choices=("thread", "process"), default="process",
-                        help="where the render runs: the bot's production default is a worker process")
-    parser.add_argument("--render-seconds", type=float, default=60.0, help="CPU seconds the fake render takes")
+    parser.add_argument(
+        "--executor",
+        choices=("thread", "process"),
+        default="process",
+        help="where the render runs: the bot's production default is a worker process",
+    )
+    parser.add_argument(
+        "--render-seconds", type=float, default=60.0, help="CPU seconds the fake render takes"
+    )
     res = asyncio.run(main(parser.parse_args()))
     print(json.dumps(res, indent=2))
     ok = res["every_user_answered"] and res["positions_exact_1_to_n"]

@@ -428,19 +428,28 @@ class StoryRunner:
                 await self._tell(chat_id, t(lang, "interrupted", title=title), retry_keyboard(story_id, lang))
 
 
-def _run_story_job(engine: Engine, request: StoryRequest, folder: Path, on_progress: Any,
-                   cancel: CancelToken) -> EngineStory:
+def _run_story_job(
+    engine: Engine, request: StoryRequest, folder: Path, on_progress: Any, cancel: CancelToken
+) -> EngineStory:
     folder.mkdir(parents=True, exist_ok=True)
     return engine.run_story(request, folder, on_progress, cancel)
 
 
-def _revoice_job(engine: Engine, folder: Path, parent_folder: Path | None, voice: str, on_progress: Any,
-                 cancel: CancelToken) -> EngineStory:
+def _revoice_job(
+    engine: Engine,
+    folder: Path,
+    parent_folder: Path | None,
+    voice: str,
+    on_progress: Any,
+    cancel: CancelToken,
+) -> EngineStory:
     if not (folder / "story.json").exists():
         if parent_folder is None or not (parent_folder / "story.json").exists():
             raise StageError("speech", "the original story's files are gone", "")
         # A copy, so the original video (and its Telegram file id) stays valid.
-        shutil.copytree(parent_folder, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mp4", "*.tmp"))
+        shutil.copytree(
+            parent_folder, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mp4", "*.tmp")
+        )
     return engine.revoice(folder, voice, on_progress, cancel)
 
 

@@ -15,7 +15,6 @@ from engine.story import STAGES
 from storage import repo
 
 
-
 async def stats(message: Message, session: AsyncSession, lang: str, runner: StoryRunner) -> None:
     s = await repo.stats(session)
     await session.commit()  # release the connection before talking to Telegram

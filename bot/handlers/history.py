@@ -15,7 +15,6 @@ from storage import repo
 from storage.models import User
 
 
-
 async def history(message: Message, session: AsyncSession, user: User, lang: str) -> None:
     stories = await repo.recent_stories(session, user.id, limit=10)
     await session.commit()  # release the connection before talking to Telegram

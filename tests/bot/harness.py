@@ -44,8 +44,12 @@ class Harness:
         self.bot = create_bot(self.settings)
         dp = self.runtime.dispatcher
         self._polling = asyncio.create_task(
-            dp.start_polling(self.bot, handle_signals=False, polling_timeout=self.settings.polling_timeout,
-                             allowed_updates=dp.resolve_used_update_types())
+            dp.start_polling(
+                self.bot,
+                handle_signals=False,
+                polling_timeout=self.settings.polling_timeout,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
         )
         # Polling is up once the first getUpdates arrived (startup, resume and getMe are done by then).
         start = len(self.stub.calls("getUpdates"))

@@ -41,8 +41,12 @@ async def test_fifo_order_and_positions(queue: JobQueue) -> None:
     done: list[int] = []
     positions: dict[int, list[int]] = {}
     handles = [
-        queue.submit(i, owner=100 + i, work=sleeper(0.05, done, i),
-                     on_position=lambda p, i=i: positions.setdefault(i, []).append(p))
+        queue.submit(
+            i,
+            owner=100 + i,
+            work=sleeper(0.05, done, i),
+            on_position=lambda p, i=i: positions.setdefault(i, []).append(p),
+        )
         for i in range(1, 4)
     ]
     assert [queue.position(i) for i in (1, 2, 3)] == [1, 2, 3]  # nobody started yet

@@ -9,7 +9,9 @@ from tests.bot.fakes import ffprobe
 from tests.bot.harness import Harness
 from tests.telegram_stub import StubServer
 
-pytest.importorskip("engine.pipeline", reason="engine.pipeline is not on this branch yet (the lead merges it)")
+pytest.importorskip(
+    "engine.pipeline", reason="engine.pipeline is not on this branch yet (the lead merges it)"
+)
 
 
 @pytest.mark.slow
