@@ -52,7 +52,11 @@ class StoryRunner:
         self.engine = engine
         self.sessions = sessions
         self.queue = queue or JobQueue(
-            settings.workers, settings.max_waiting, settings.per_user_waiting, settings.job_time_limit
+            settings.workers,
+            settings.max_waiting,
+            settings.per_user_waiting,
+            settings.job_time_limit,
+            settings.executor,
         )
         self.bot: Bot | None = None
         self.limiter = RateLimiter(25.0)

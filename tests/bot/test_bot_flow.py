@@ -200,3 +200,17 @@ async def test_settings_change_language_aspect_and_length(
     request = engine.calls[-1].request
     assert request is not None and request.aspect == "9:16" and request.duration == 45.0
     assert request.voice == "en-slt"  # the default narrator was offered first
+
+
+async def test_story_through_a_worker_process(make_harness: object, stub: StubServer) -> None:
+    """The production executor: the engine object is pickled into a spawned worker process."""
+    from tests.bot.fakes import CpuBurnEngine
+
+    h: Harness = await make_harness(executor="process")  # type: ignore[operator]
+    h.engine = h.runtime.runner.engine = CpuBurnEngine("sleep", 0.01)  # type: ignore[union-attr]
+    await h.story(ALICE, "a story from another process")
+    video = await h.video(ALICE, timeout=60)
+    assert video["streaming"] is True
+    status = stub.bot_messages(ALICE)[0]
+    assert any("▰" in text for _, text in status.edits)  # progress crossed the process boundary
+    assert h.engine.calls == []  # the job ran on a pickled copy in the worker, not on this object
