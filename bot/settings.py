@@ -14,7 +14,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # no token in logs
+    )
 
     bot_token: SecretStr = Field(description="token from @BotFather, like 123456:ABC-DEF")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
