@@ -23,6 +23,7 @@ from bot.handlers import routers
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.runner import StoryRunner
 from bot.settings import Settings
+from bot.user_cache import UserCache
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -55,8 +56,10 @@ def create_dispatcher(
     settings: Settings, engine: Engine, sessions: async_sessionmaker[AsyncSession], runner: StoryRunner
 ) -> Dispatcher:
     dp = Dispatcher(settings=settings, engine=engine, runner=runner, sessions=sessions)
+    dp["user_cache"] = cache = UserCache()
+    cache.watch(sessions.kw["sync_session_class"])
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
-    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(UserMiddleware(cache))
     dp.include_routers(*routers())
 
     async def on_startup(bot: Bot) -> None:

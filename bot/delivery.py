@@ -9,6 +9,7 @@ by file id (history) never uploads anything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import subprocess
@@ -64,10 +65,8 @@ def probe(path: Path) -> dict[str, float]:
     streams = data.get("streams") or [{}]
     info["width"] = float(streams[0].get("width") or 0)
     info["height"] = float(streams[0].get("height") or 0)
-    try:
+    with contextlib.suppress(TypeError, ValueError):
         info["duration"] = float(data.get("format", {}).get("duration"))
-    except (TypeError, ValueError):
-        pass
     return info
 
 
@@ -141,7 +140,7 @@ async def send_story_video(
                 supports_streaming=True,
                 width=int(info.get("width") or 0) or None,
                 height=int(info.get("height") or 0) or None,
-                duration=int(round(info["duration"])) if info.get("duration") else None,
+                duration=round(info["duration"]) if info.get("duration") else None,
             )
 
         try:

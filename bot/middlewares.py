@@ -15,8 +15,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.user_cache import UserCache
 from storage import repo
-from storage.models import User, utcnow
+from storage.models import utcnow
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -34,23 +35,36 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class UserMiddleware(BaseMiddleware):
-    """Loads (or registers) the sender; puts ``user`` and ``lang`` into handler data."""
+    """Loads (or registers) the sender; puts ``user`` and ``lang`` into handler data.
+
+    Rows come from the UserCache when possible; they are merged into this update's session
+    without a query, so handlers can still change and commit them.
+    """
+
+    def __init__(self, cache: UserCache) -> None:
+        self.cache = cache
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user = data.get("event_from_user")
         session: AsyncSession = data["session"]
         if tg_user is None or tg_user.is_bot:
             return await handler(event, data)
-        user = await session.get(User, tg_user.id)
-        if user is None:
+        cached = self.cache.get(tg_user.id)
+        if cached is not None and utcnow() - cached.last_seen <= timedelta(minutes=5):
+            user = await session.merge(cached, load=False)
+        else:
+            generation = self.cache.generation(tg_user.id)
             user = await repo.get_or_create_user(
                 session, tg_user.id, tg_user.first_name or "", tg_user.username, tg_user.language_code
             )
-            await session.commit()
-        elif user.blocked or utcnow() - user.last_seen > timedelta(minutes=5):
-            user.blocked = False  # they wrote to us, so the bot is no longer blocked
-            user.last_seen = utcnow()
-            await session.commit()
+            if user.blocked or utcnow() - user.last_seen > timedelta(minutes=5):
+                user.blocked = False  # they wrote to us, so the bot is no longer blocked
+                user.last_seen = utcnow()
+                await session.commit()
+                generation = self.cache.generation(tg_user.id)
+            else:
+                await session.commit()  # hands the connection back: handlers talk to Telegram next
+            self.cache.put(user, generation)
         data["user"] = user
         data["lang"] = user.language
         return await handler(event, data)

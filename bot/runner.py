@@ -10,6 +10,7 @@ user is told and offered a retry when they cannot be.
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import logging
 import shutil
@@ -51,7 +52,11 @@ class StoryRunner:
         self.engine = engine
         self.sessions = sessions
         self.queue = queue or JobQueue(
-            settings.workers, settings.max_waiting, settings.per_user_waiting, settings.job_time_limit
+            settings.workers,
+            settings.max_waiting,
+            settings.per_user_waiting,
+            settings.job_time_limit,
+            settings.executor,
         )
         self.bot: Bot | None = None
         self.limiter = RateLimiter(25.0)
@@ -162,24 +167,11 @@ class StoryRunner:
         return "queued"
 
     def _story_work(self, request: StoryRequest, folder: Path) -> Any:
-        def work(on_progress: Any, cancel: CancelToken) -> EngineStory:
-            folder.mkdir(parents=True, exist_ok=True)
-            return self.engine.run_story(request, folder, on_progress, cancel)
-
-        return work
+        # A partial of a module-level function: picklable, so it can run in a worker process.
+        return functools.partial(_run_story_job, self.engine, request, folder)
 
     def _revoice_work(self, folder: Path, parent_folder: Path | None, voice: str) -> Any:
-        def work(on_progress: Any, cancel: CancelToken) -> EngineStory:
-            if not (folder / "story.json").exists():
-                if parent_folder is None or not (parent_folder / "story.json").exists():
-                    raise StageError("speech", "the original story's files are gone", "")
-                # A copy, so the original video (and its Telegram file id) stays valid.
-                shutil.copytree(
-                    parent_folder, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mp4", "*.tmp")
-                )
-            return self.engine.revoice(folder, voice, on_progress, cancel)
-
-        return work
+        return functools.partial(_revoice_job, self.engine, folder, parent_folder, voice)
 
     # ================================================================== progress
     def _on_position(self, story_id: int, job_id: int, lang: str, title: str, position: int) -> None:
@@ -438,6 +430,31 @@ class StoryRunner:
             else:
                 log.info("job %s cannot be resumed; offering a retry", job_id)
                 await self._tell(chat_id, t(lang, "interrupted", title=title), retry_keyboard(story_id, lang))
+
+
+def _run_story_job(
+    engine: Engine, request: StoryRequest, folder: Path, on_progress: Any, cancel: CancelToken
+) -> EngineStory:
+    folder.mkdir(parents=True, exist_ok=True)
+    return engine.run_story(request, folder, on_progress, cancel)
+
+
+def _revoice_job(
+    engine: Engine,
+    folder: Path,
+    parent_folder: Path | None,
+    voice: str,
+    on_progress: Any,
+    cancel: CancelToken,
+) -> EngineStory:
+    if not (folder / "story.json").exists():
+        if parent_folder is None or not (parent_folder / "story.json").exists():
+            raise StageError("speech", "the original story's files are gone", "")
+        # A copy, so the original video (and its Telegram file id) stays valid.
+        shutil.copytree(
+            parent_folder, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mp4", "*.tmp")
+        )
+    return engine.revoice(folder, voice, on_progress, cancel)
 
 
 def _caption(title: str) -> str:

@@ -14,7 +14,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        hide_input_in_errors=True,  # no token in logs
+    )
 
     bot_token: SecretStr = Field(description="token from @BotFather, like 123456:ABC-DEF")
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset())
@@ -30,6 +35,9 @@ class Settings(BaseSettings):
     polling_timeout: int = 10
 
     workers: int = 1  # engine jobs at once: one per accelerator
+    # "process": the engine runs in a spawned worker process (models stay warm there; the bot keeps
+    # the GIL, so replies stay fast during a render). "thread": in-process (tests with fakes).
+    executor: Literal["thread", "process"] = "process"
     max_waiting: int = 20  # global cap: more than this waiting → "busy, try later"
     per_user_waiting: int = 2  # per user: one running plus this many waiting
     job_time_limit: float = 1800.0  # seconds before a job is stopped

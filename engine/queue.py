@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,13 +88,20 @@ class JobQueue:
         max_waiting: int = 20,
         per_user_waiting: int = 2,
         time_limit: float = 1800.0,
+        executor: str = "thread",
     ) -> None:
+        """``executor`` = "thread" (in-process; work may be any callable) or "process" (a spawned
+        worker process; work must be picklable — see engine.job_process for why)."""
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.workers = workers
         self.max_waiting = max_waiting
         self.per_user_waiting = per_user_waiting
         self.time_limit = time_limit
+        if executor not in ("thread", "process"):
+            raise ValueError("executor must be 'thread' or 'process'")
+        self.executor_kind = executor
+        self._bridge: Any = None
         self._waiting: list[JobHandle] = []
         self._running: dict[int, JobHandle] = {}
         self._jobs: dict[int, JobHandle] = {}
@@ -110,7 +117,13 @@ class JobQueue:
             return
         self._stopping = False
         self._wakeup = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="engine-job")
+        if self.executor_kind == "process":
+            from engine.job_process import ProcessBridge
+
+            self._bridge = ProcessBridge()
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._bridge.context)
+        else:
+            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="engine-job")
         self._tasks = [
             asyncio.create_task(self._worker(i), name=f"engine-worker-{i}") for i in range(self.workers)
         ]
@@ -137,6 +150,9 @@ class JobQueue:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        if self._bridge is not None:
+            self._bridge.shutdown()
+            self._bridge = None
 
     # ----------------------------------------------------------------- submitting and cancelling
     def submit(
@@ -272,7 +288,10 @@ class JobQueue:
                 loop.call_soon_threadsafe(self._deliver_progress, handle, p)
 
         assert self._executor is not None
-        fut = loop.run_in_executor(self._executor, handle.work, progress_from_thread, handle.cancel_token)
+        if self._bridge is not None:
+            fut = self._run_in_process(loop, handle)
+        else:
+            fut = loop.run_in_executor(self._executor, handle.work, progress_from_thread, handle.cancel_token)
         try:
             result = await asyncio.wait_for(asyncio.shield(fut), timeout=self.time_limit)
         except TimeoutError:
@@ -292,6 +311,32 @@ class JobQueue:
             self._finish(handle, exc=exc)
         else:
             self._finish(handle, result=result)  # even if a stop was asked: the result is real
+
+    def _run_in_process(self, loop: asyncio.AbstractEventLoop, handle: JobHandle) -> asyncio.Future[Any]:
+        """Submit to the process pool; relay progress and cancellation; unwrap the outcome."""
+        from engine.job_process import drain, process_entry, rebuild_error
+
+        events, cancel_event = self._bridge.channels()
+        raw = loop.run_in_executor(self._executor, process_entry, handle.work, events, cancel_event)
+
+        def relay() -> None:  # a helper thread: blocking queue reads stay off the event loop
+            while not raw.done():
+                drain(events, lambda p: loop.call_soon_threadsafe(self._deliver_progress, handle, p))
+                if handle.cancel_token.is_set and not cancel_event.is_set():
+                    cancel_event.set()
+            drain(events, lambda p: loop.call_soon_threadsafe(self._deliver_progress, handle, p), 0.0)
+
+        relay_done = loop.run_in_executor(None, relay)
+
+        async def outcome() -> Any:
+            status, payload = await raw
+            with contextlib.suppress(Exception):
+                await relay_done
+            if status == "error":
+                raise rebuild_error(*payload)
+            return payload
+
+        return asyncio.ensure_future(outcome())
 
     def _deliver_progress(self, handle: JobHandle, p: Progress) -> None:
         handle.last_progress = p

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC_DIR = REPO_ROOT / "alembic"
@@ -41,20 +42,34 @@ def _tune_sqlite(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA busy_timeout=30000")  # wait for the writer instead of "database is locked"
     cur.close()
 
 
 def create_engine(url: str) -> AsyncEngine:
+    """An async engine; for SQLite, one shared connection.
+
+    Why one: SQLite has a single writer, and when several of our own connections compete for it
+    the losers sleep in SQLite's busy handler (1, 2, 5 … 100 ms steps), which under a burst of
+    updates turned into seconds of latency and finally "database is locked". With one connection
+    the waiting happens in asyncio's pool queue instead: first come, first served, no sleeping.
+    Code never holds a session across a Telegram call, so the connection is only ever busy for
+    the milliseconds a query takes.
+    """
     ensure_parent(url)
-    engine = create_async_engine(url)
-    if engine.dialect.name == "sqlite":
+    if make_url(url).drivername.startswith("sqlite"):
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    else:
+        engine = create_async_engine(url)
     return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions of a Session subclass of their own, so event listeners (the bot's user cache)
+    attach to this factory only and not to every Session in the process."""
+    own_class = type("DigiTellerSession", (Session,), {})
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=own_class)
 
 
 def alembic_config(url: str) -> Any:

@@ -37,9 +37,19 @@ async def get_or_create_user(
     now = utcnow()
     await session.execute(
         sqlite_insert(User)
-        .values(id=user_id, first_name=first_name[:256], username=username, language=lang,
-                language_chosen=False, aspect="16:9", length="medium", awaiting_prompt=False, blocked=False,
-                created_at=now, last_seen=now)
+        .values(
+            id=user_id,
+            first_name=first_name[:256],
+            username=username,
+            language=lang,
+            language_chosen=False,
+            aspect="16:9",
+            length="medium",
+            awaiting_prompt=False,
+            blocked=False,
+            created_at=now,
+            last_seen=now,
+        )
         .on_conflict_do_nothing(index_elements=["id"])
     )
     user = await session.get(User, user_id, populate_existing=True)

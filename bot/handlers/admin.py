@@ -15,9 +15,9 @@ from engine.story import STAGES
 from storage import repo
 
 
-
 async def stats(message: Message, session: AsyncSession, lang: str, runner: StoryRunner) -> None:
     s = await repo.stats(session)
+    await session.commit()  # release the connection before talking to Telegram
     failures = ", ".join(f"{k}: {v}" for k, v in sorted(s.failures_by_stage.items())) or "—"
     stage_rows = [
         f"  {stage}: {s.stage_avg[stage]:.1f} / {s.stage_p95[stage]:.1f}"

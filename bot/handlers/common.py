@@ -12,6 +12,7 @@ from storage.models import Story
 async def own_story(cq: CallbackQuery, session: AsyncSession, story_id: int, lang: str) -> Story | None:
     """The story behind a button, or None after answering why not (stale / someone else's)."""
     story = await session.get(Story, story_id)
+    await session.commit()  # release the connection before answering Telegram (the row stays loaded)
     if story is None:
         await cq.answer(t(lang, "stale_button"), show_alert=True)
         return None

@@ -8,7 +8,6 @@ from aiogram.types import CallbackQuery, Message
 from bot.texts import t
 
 
-
 async def unknown_command(message: Message, lang: str) -> None:
     await message.answer(t(lang, "unknown_command"))
 

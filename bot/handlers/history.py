@@ -15,9 +15,9 @@ from storage import repo
 from storage.models import User
 
 
-
 async def history(message: Message, session: AsyncSession, user: User, lang: str) -> None:
     stories = await repo.recent_stories(session, user.id, limit=10)
+    await session.commit()  # release the connection before talking to Telegram
     if not stories:
         await message.answer(t(lang, "history_empty"))
         return
@@ -45,7 +45,6 @@ async def send_again(
         await cq.answer(t(lang, "not_ready"))
         return
     await cq.answer()
-    await session.commit()
     await runner.send_again(story, lang)
 
 

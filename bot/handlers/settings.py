@@ -16,7 +16,6 @@ from engine.story import ASPECTS
 from storage.models import User
 
 
-
 def describe(user: User, lang: str, voices: list[object]) -> str:
     current = user.voice_for(user.language)
     names = {str(getattr(v, "id", v)): voice_label(v) for v in voices}

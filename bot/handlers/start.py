@@ -10,7 +10,6 @@ from bot.texts import t
 from storage.models import User
 
 
-
 async def start(message: Message, user: User, lang: str) -> None:
     user.awaiting_prompt = False
     await message.answer(t(lang, "start", name=user.first_name or "friend"))

@@ -115,6 +115,7 @@ async def cancel(
             await cq.message.edit_text(t(lang, "cancelled", title=title))
         return
     job = await repo.active_job_for_story(session, story.id)
+    await session.commit()  # release the connection before answering Telegram
     if job is not None and runner.cancel(job.id):
         await cq.answer(t(lang, "cancelled", title=title))
     else:

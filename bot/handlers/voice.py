@@ -17,7 +17,6 @@ from storage import repo
 from storage.models import User
 
 
-
 async def voice_chosen(
     cq: CallbackQuery,
     callback_data: VoiceCb,

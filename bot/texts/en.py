@@ -34,12 +34,14 @@ TEXTS = {
     "done_status": "✅ “{title}” is ready.",
     "text_button": "📖 Story text",
     "revoice_button": "🎙 Another narrator",
-    "failed": "❌ “{title}”: the <b>{stage}</b> stage failed. {hint}\nFinished stages are kept — tap Retry to "
+    "failed": "❌ “{title}”: the <b>{stage}</b> stage failed. {hint}\nFinished stages are kept — tap Retry "
+    "to "
     "continue.",
     "failed_generic": "Something went wrong.",
     "timeout": "❌ “{title}” took too long and was stopped at the <b>{stage}</b> stage.",
     "retry_button": "🔁 Retry",
-    "interrupted": "⚠️ The bot restarted while “{title}” was in progress and could not continue it. Tap Retry to "
+    "interrupted": "⚠️ The bot restarted while “{title}” was in progress and could not continue it. "
+    "Tap Retry to "
     "try again.",
     "resumed": "🔄 The bot restarted; continuing “{title}”.",
     "too_large_document": "The video is too large to play in Telegram, so here it is as a file.",
@@ -58,7 +60,8 @@ TEXTS = {
     "not_yours": "This button belongs to someone else's message.",
     "stale_button": "This button is out of date.",
     "unknown_command": "I don't know that command. /help lists what I can do.",
-    "plain_text_hint": "To make a story, send /story followed by your idea, e.g. <code>/story a brave hedgehog</code>.",
+    "plain_text_hint": "To make a story, send /story followed by your idea, "
+    "e.g. <code>/story a brave hedgehog</code>.",
     "settings": (
         "<b>Settings</b>\nLanguage: {language}\nNarrator: {voice}\nPicture: {aspect}\nLength: {length}"
     ),

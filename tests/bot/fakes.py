@@ -54,8 +54,14 @@ class Call:
 
 
 class FakeEngine:
-    def __init__(self, steps: int = 3, step_delay: float = 0.01, video_seconds: float = 1.0,
-                 video_size: str = "160x90", video_rate: str = "") -> None:
+    def __init__(
+        self,
+        steps: int = 3,
+        step_delay: float = 0.01,
+        video_seconds: float = 1.0,
+        video_size: str = "160x90",
+        video_rate: str = "",
+    ) -> None:
         self.steps = steps
         self.step_delay = step_delay
         self.video_seconds = video_seconds
@@ -73,7 +79,9 @@ class FakeEngine:
     def validate_prompt(self, prompt: str) -> str:
         text = " ".join(prompt.split())
         if not re.search(r"\w", text):
-            raise PromptError("no words in the prompt", hint="write a few words about the story, e.g. «a brave fox»")
+            raise PromptError(
+                "no words in the prompt", hint="write a few words about the story, e.g. «a brave fox»"
+            )
         return text
 
     def detect_language(self, text: str) -> str:
@@ -89,16 +97,27 @@ class FakeEngine:
         return voices[0].id if voices else None
 
     # ------------------------------------------------------------------ jobs
-    def run_story(self, request: StoryRequest, folder: Path, on_progress: Callable[[Progress], None],
-                  cancel: CancelToken) -> Story:
+    def run_story(
+        self,
+        request: StoryRequest,
+        folder: Path,
+        on_progress: Callable[[Progress], None],
+        cancel: CancelToken,
+    ) -> Story:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "story.json"
         if path.exists():
             story = Story.load(path)
         else:
             lang = request.lang if request.lang in ("ru", "en") else self.detect_language(request.prompt)
-            story = Story(prompt=request.prompt, lang=lang, genre="fairy_tale", voice=request.voice or "",
-                          aspect=request.aspect, seed=request.seed)
+            story = Story(
+                prompt=request.prompt,
+                lang=lang,
+                genre="fairy_tale",
+                voice=request.voice or "",
+                aspect=request.aspect,
+                seed=request.seed,
+            )
         call = Call("story", folder, request.voice, list(story.done), request=request)
         self.calls.append(call)
         for stage in STAGES:
@@ -108,8 +127,9 @@ class FakeEngine:
             story.save(path)
         return story
 
-    def revoice(self, folder: Path, voice: str, on_progress: Callable[[Progress], None],
-                cancel: CancelToken) -> Story:
+    def revoice(
+        self, folder: Path, voice: str, on_progress: Callable[[Progress], None], cancel: CancelToken
+    ) -> Story:
         path = folder / "story.json"
         story = Story.load(path)
         call = Call("revoice", folder, voice, [])
@@ -121,8 +141,14 @@ class FakeEngine:
             story.save(path)
         return story
 
-    def _stage(self, story: Story, stage: str, on_progress: Callable[[Progress], None], cancel: CancelToken,
-               call: Call) -> None:
+    def _stage(
+        self,
+        story: Story,
+        stage: str,
+        on_progress: Callable[[Progress], None],
+        cancel: CancelToken,
+        call: Call,
+    ) -> None:
         start = time.monotonic()
         index = STAGES.index(stage)
         for k in range(self.steps):
@@ -151,10 +177,26 @@ class FakeEngine:
     def _make_video(self, out: Path, cancel: CancelToken) -> None:
         cancel.check()
         src = "testsrc2" if self.video_rate else "testsrc"
-        args = ["ffmpeg", "-y", "-v", "error", "-f", "lavfi",
-                "-i", f"{src}=size={self.video_size}:rate=10:duration={self.video_seconds}",
-                "-f", "lavfi", "-i", f"sine=frequency=440:duration={self.video_seconds}",
-                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
+        args = [
+            "ffmpeg",
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"{src}=size={self.video_size}:rate=10:duration={self.video_seconds}",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={self.video_seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ]
         if self.video_rate:
             args += ["-b:v", self.video_rate, "-maxrate", self.video_rate, "-bufsize", self.video_rate]
         args += ["-c:a", "aac", "-shortest", "-movflags", "+faststart", str(out)]
@@ -166,6 +208,67 @@ def ffprobe(path: Path) -> dict[str, Any]:
 
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", "-show_format", str(path)],
-        capture_output=True, check=True, timeout=60,
+        capture_output=True,
+        check=True,
+        timeout=60,
     ).stdout
     return json.loads(out)
+
+
+class CpuBurnEngine(FakeEngine):
+    """The fake engine, picklable, burning real CPU per step (for the load bench and process-executor tests).
+
+    ``burn_kind``: "python" (pure-Python arithmetic, holds the GIL in turns), "ffmpeg" (an x264 encode
+    in a subprocess), or "sleep".
+    """
+
+    def __init__(self, burn_kind: str = "python", seconds_per_step: float = 0.1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.burn_kind = burn_kind
+        self.seconds_per_step = seconds_per_step
+        self.burn = self._burn
+
+    def _burn(self) -> None:
+        if self.burn_kind == "sleep":
+            time.sleep(self.seconds_per_step)
+        elif self.burn_kind == "ffmpeg":
+            subprocess.run(
+                [
+                    "ffmpeg",
+                    "-v",
+                    "error",
+                    "-f",
+                    "lavfi",
+                    "-i",
+                    f"testsrc2=size=1280x720:rate=25:duration={self.seconds_per_step}",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "medium",
+                    "-threads",
+                    "1",
+                    "-f",
+                    "null",
+                    "-",
+                ],
+                check=True,
+                capture_output=True,
+            )
+        else:
+            end = time.monotonic() + self.seconds_per_step
+            x = 0
+            while time.monotonic() < end:
+                x += sum(i * i for i in range(5000))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for key in ("gate", "entered", "burn"):
+            state.pop(key, None)
+        state["calls"] = []
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+        self.burn = self._burn

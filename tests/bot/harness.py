@@ -31,6 +31,7 @@ class Harness:
             "progress_interval": 0.3,
             "retry_base_delay": 0.05,
             "polling_timeout": 1,
+            "executor": "thread",  # the fake engine's gates are threading.Events
         }
         values.update(overrides)
         self.settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -43,8 +44,12 @@ class Harness:
         self.bot = create_bot(self.settings)
         dp = self.runtime.dispatcher
         self._polling = asyncio.create_task(
-            dp.start_polling(self.bot, handle_signals=False, polling_timeout=self.settings.polling_timeout,
-                             allowed_updates=dp.resolve_used_update_types())
+            dp.start_polling(
+                self.bot,
+                handle_signals=False,
+                polling_timeout=self.settings.polling_timeout,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
         )
         # Polling is up once the first getUpdates arrived (startup, resume and getMe are done by then).
         start = len(self.stub.calls("getUpdates"))

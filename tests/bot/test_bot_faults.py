@@ -15,8 +15,9 @@ def videos(stub: StubServer, chat: int, kind: str = "video") -> list[dict]:
     return [e for e in stub.transcript(chat) if e["kind"] == kind]
 
 
-async def test_429_on_edits_coalesces_and_never_fails_the_job(harness: Harness, stub: StubServer,
-                                                              engine: FakeEngine) -> None:
+async def test_429_on_edits_coalesces_and_never_fails_the_job(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     engine.step_delay = 0.1
     stub.inject_fault("editMessageText", "retry_after", chat_id=ALICE, nth=2, times=2, retry_after=1)
     await harness.story(ALICE, "a patient snail")
@@ -40,8 +41,9 @@ async def test_429_on_upload_waits_and_retries(harness: Harness, stub: StubServe
     assert len(stub.uploads) == 1
 
 
-async def test_flood_limiter_is_never_hit_by_progress(make_harness: object, stub: StubServer,
-                                                      engine: FakeEngine) -> None:
+async def test_flood_limiter_is_never_hit_by_progress(
+    make_harness: object, stub: StubServer, engine: FakeEngine
+) -> None:
     stub.flood_limit = True
     engine.step_delay = 0.15  # about 3 s of progress events, dozens of them
     h: Harness = await make_harness(progress_interval=1.0)  # type: ignore[operator]
@@ -53,8 +55,9 @@ async def test_flood_limiter_is_never_hit_by_progress(make_harness: object, stub
     assert len(status.edits) >= 3 and min(gaps[:-1] or [1.0]) >= 0.95  # ≤ 1 edit/s (the final edit is free)
 
 
-async def test_blocked_mid_job_keeps_result_and_stops_talking(harness: Harness, stub: StubServer,
-                                                              engine: FakeEngine) -> None:
+async def test_blocked_mid_job_keeps_result_and_stops_talking(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     engine.gate_stage = "images"
     await harness.story(ALICE, "a secret garden")
     await stub.wait_for(engine.entered.is_set, 10)
@@ -102,8 +105,9 @@ def _fake_video_size(tmp: Path, engine: FakeEngine) -> int:
     return out.stat().st_size
 
 
-async def test_413_reencodes_smaller(harness: Harness, stub: StubServer, engine: FakeEngine,
-                                     tmp_path: Path) -> None:
+async def test_413_reencodes_smaller(
+    harness: Harness, stub: StubServer, engine: FakeEngine, tmp_path: Path
+) -> None:
     engine.video_rate, engine.video_size, engine.video_seconds = "600k", "320x180", 2.0
     size = _fake_video_size(tmp_path, engine)
     stub.upload_limit = int(size * 0.75)
@@ -116,8 +120,9 @@ async def test_413_reencodes_smaller(harness: Harness, stub: StubServer, engine:
     assert {s["codec_type"] for s in probe["streams"]} == {"video", "audio"}
 
 
-async def test_over_the_configured_limit_is_shrunk_before_upload(make_harness: object, stub: StubServer,
-                                                                 engine: FakeEngine, tmp_path: Path) -> None:
+async def test_over_the_configured_limit_is_shrunk_before_upload(
+    make_harness: object, stub: StubServer, engine: FakeEngine, tmp_path: Path
+) -> None:
     engine.video_rate, engine.video_size, engine.video_seconds = "600k", "320x180", 2.0
     size = _fake_video_size(tmp_path, engine)
     h: Harness = await make_harness(upload_limit_mb=size * 0.6 / 1024 / 1024)  # type: ignore[operator]
@@ -151,7 +156,9 @@ async def test_server_errors_on_upload_are_retried(harness: Harness, stub: StubS
     assert [c.status for c in stub.calls("sendVideo")] == [500, 500, 200]
 
 
-async def test_deleted_status_message_is_sent_anew(harness: Harness, stub: StubServer, engine: FakeEngine) -> None:
+async def test_deleted_status_message_is_sent_anew(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     engine.gate_stage = "music"
     mid = await harness.story(ALICE, "a vanishing act")
     await stub.wait_for(engine.entered.is_set, 10)
@@ -161,12 +168,15 @@ async def test_deleted_status_message_is_sent_anew(harness: Harness, stub: StubS
     await harness.video(ALICE)
     status = [m for m in stub.bot_messages(ALICE) if m.text and "is ready" in m.text]
     assert status and status[0].message_id != mid
-    assert any("message to edit not found" in (r.response or {}).get("description", "")
-               for r in stub.calls("editMessageText"))
+    assert any(
+        "message to edit not found" in (r.response or {}).get("description", "")
+        for r in stub.calls("editMessageText")
+    )
 
 
-async def test_restart_mid_job_resumes_with_the_same_folder(harness: Harness, stub: StubServer,
-                                                            engine: FakeEngine) -> None:
+async def test_restart_mid_job_resumes_with_the_same_folder(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     engine.gate_stage = "images"
     await harness.story(BORIS, "Ёжик в тумане")
     await stub.wait_for(engine.entered.is_set, 10)
@@ -183,8 +193,9 @@ async def test_restart_mid_job_resumes_with_the_same_folder(harness: Harness, st
     assert done.id == story.id
 
 
-async def test_restart_loop_gives_up_and_offers_retry(make_harness: object, stub: StubServer,
-                                                      engine: FakeEngine) -> None:
+async def test_restart_loop_gives_up_and_offers_retry(
+    make_harness: object, stub: StubServer, engine: FakeEngine
+) -> None:
     h: Harness = await make_harness(max_resumes=0)  # type: ignore[operator]
     engine.gate_stage = "speech"
     await h.story(ALICE, "an unlucky job")

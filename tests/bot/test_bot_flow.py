@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from tests.bot.conftest import ALICE, BORIS
@@ -34,9 +35,7 @@ async def test_story_voice_progress_video(harness: Harness, stub: StubServer, en
     assert any("Рисую картинки" in t and "▰" in t for t in texts), texts
     assert "готова" in (status.text or "")
     assert not status.buttons()  # the Cancel button is gone at the end
-    assert len(texts) == len(set(texts)) or all(
-        a != b for a, b in zip(texts, texts[1:], strict=False)
-    )  # never an identical edit in a row
+    assert all(a != b for a, b in itertools.pairwise(texts))  # never an identical edit in a row
     # The video: streamable, captioned with the title, with text / re-voice buttons; a real mp4.
     assert video["streaming"] is True
     assert "The tale of Дракон" in video["text"]
@@ -60,7 +59,7 @@ async def test_last_voice_is_offered_first(harness: Harness, stub: StubServer) -
     harness.say(ALICE, "/story a second fox")
     await stub.wait_for(lambda: len([m for m in stub.bot_messages(ALICE) if m.buttons()]) >= 2, 10)
     newest = stub.bot_messages(ALICE)[-1]
-    assert [b["text"] for b in newest.buttons()][0] == "SLT ♀"
+    assert newest.buttons()[0]["text"] == "SLT ♀"
 
 
 async def test_story_without_prompt_asks_for_one(harness: Harness, stub: StubServer) -> None:
@@ -99,8 +98,9 @@ async def test_double_tap_queues_once(harness: Harness, stub: StubServer, engine
     assert len(stub.uploads) == 1
 
 
-async def test_history_resends_by_file_id_and_revoices(harness: Harness, stub: StubServer,
-                                                       engine: FakeEngine) -> None:
+async def test_history_resends_by_file_id_and_revoices(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     await harness.story(ALICE, "a lighthouse keeper")
     first = await harness.video(ALICE)
     uploads = len(stub.uploads)
@@ -121,8 +121,9 @@ async def test_history_resends_by_file_id_and_revoices(harness: Harness, stub: S
     assert (original / "story.mp4").exists() and call.folder != original
 
 
-async def test_stage_failure_names_the_stage_and_retry_resumes(harness: Harness, stub: StubServer,
-                                                               engine: FakeEngine) -> None:
+async def test_stage_failure_names_the_stage_and_retry_resumes(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     engine.fail_stage = "images"
     await harness.story(BORIS, "Кот и мышь")
     text = await harness.reply(BORIS, "не удался этап")
@@ -171,8 +172,9 @@ async def test_story_folder_and_db_record(harness: Harness, stub: StubServer, tm
     assert {t.stage for t in timings} == {"text", "speech", "music", "images", "upscale", "video"}
 
 
-async def test_settings_change_language_aspect_and_length(harness: Harness, stub: StubServer,
-                                                          engine: FakeEngine) -> None:
+async def test_settings_change_language_aspect_and_length(
+    harness: Harness, stub: StubServer, engine: FakeEngine
+) -> None:
     harness.say(ALICE, "/settings")
     await harness.reply(ALICE, "Settings")
     stub.tap(ALICE, "Picture")
@@ -198,3 +200,17 @@ async def test_settings_change_language_aspect_and_length(harness: Harness, stub
     request = engine.calls[-1].request
     assert request is not None and request.aspect == "9:16" and request.duration == 45.0
     assert request.voice == "en-slt"  # the default narrator was offered first
+
+
+async def test_story_through_a_worker_process(make_harness: object, stub: StubServer) -> None:
+    """The production executor: the engine object is pickled into a spawned worker process."""
+    from tests.bot.fakes import CpuBurnEngine
+
+    h: Harness = await make_harness(executor="process")  # type: ignore[operator]
+    h.engine = h.runtime.runner.engine = CpuBurnEngine("sleep", 0.01)  # type: ignore[union-attr]
+    await h.story(ALICE, "a story from another process")
+    video = await h.video(ALICE, timeout=60)
+    assert video["streaming"] is True
+    status = stub.bot_messages(ALICE)[0]
+    assert any("▰" in text for _, text in status.edits)  # progress crossed the process boundary
+    assert h.engine.calls == []  # the job ran on a pickled copy in the worker, not on this object

@@ -36,11 +36,13 @@ async def test_huge_prompt_is_refused_politely(harness: Harness, stub: StubServe
     [
         "<b>bold</b> & <script>alert(1)</script> dragon",
         "*stars* _under_ `code` [link](http://example.com) ~strike~ ||spoiler||",
-        'quotes "double" \'single\' and back\\slashes \\n \\\\',
+        "quotes \"double\" 'single' and back\\slashes \\n \\\\",
         "rtl \u202e txet and zero\u200bwidth and combining e\u0301 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
     ],
 )
-async def test_markup_and_odd_unicode_are_shown_literally(harness: Harness, stub: StubServer, prompt: str) -> None:
+async def test_markup_and_odd_unicode_are_shown_literally(
+    harness: Harness, stub: StubServer, prompt: str
+) -> None:
     await harness.story(ALICE, prompt)
     video = await harness.video(ALICE)
     clean = " ".join(prompt.split())

@@ -41,8 +41,12 @@ async def test_fifo_order_and_positions(queue: JobQueue) -> None:
     done: list[int] = []
     positions: dict[int, list[int]] = {}
     handles = [
-        queue.submit(i, owner=100 + i, work=sleeper(0.05, done, i),
-                     on_position=lambda p, i=i: positions.setdefault(i, []).append(p))
+        queue.submit(
+            i,
+            owner=100 + i,
+            work=sleeper(0.05, done, i),
+            on_position=lambda p, i=i: positions.setdefault(i, []).append(p),
+        )
         for i in range(1, 4)
     ]
     assert [queue.position(i) for i in (1, 2, 3)] == [1, 2, 3]  # nobody started yet
@@ -159,3 +163,50 @@ async def test_stop_marks_jobs_as_stopped_not_cancelled() -> None:
             await handle.future
     with pytest.raises(QueueRejected):
         q.submit(3, 3, sleeper(0.1))
+
+
+def _square_with_progress(n: int, on_progress, cancel: CancelToken) -> int:
+    for i in range(3):
+        cancel.check()
+        on_progress(Progress("text", (i + 1) / 3, f"step {i + 1}", (i + 1) / 3))
+    return n * n
+
+
+def _forever(on_progress, cancel: CancelToken) -> None:
+    while True:
+        cancel.check()
+        time.sleep(0.02)
+
+
+def _fail(on_progress, cancel: CancelToken) -> None:
+    from engine.errors import StageError
+
+    raise StageError("images", "no memory", "try a shorter story")
+
+
+async def test_process_executor_progress_cancel_and_errors() -> None:
+    import functools
+
+    from engine.errors import StageError
+
+    q = JobQueue(executor="process", time_limit=30)
+    await q.start()
+    try:
+        seen: list[Progress] = []
+        handle = q.submit(1, 1, functools.partial(_square_with_progress, 7), on_progress=seen.append)
+        assert await handle.future == 49
+        await asyncio.sleep(0.3)
+        assert [p.message for p in seen] == ["step 1", "step 2", "step 3"]
+        failing = q.submit(2, 1, _fail)
+        with pytest.raises(StageError) as err:
+            await failing.future
+        assert err.value.stage == "images" and err.value.hint == "try a shorter story"
+        running = q.submit(3, 1, _forever)
+        await asyncio.sleep(1.0)
+        t0 = time.monotonic()
+        q.cancel(3)
+        with pytest.raises(Cancelled):
+            await running.future
+        assert time.monotonic() - t0 < 2.0
+    finally:
+        await q.stop()

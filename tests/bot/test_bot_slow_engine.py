@@ -9,7 +9,9 @@ from tests.bot.fakes import ffprobe
 from tests.bot.harness import Harness
 from tests.telegram_stub import StubServer
 
-pytest.importorskip("engine.pipeline", reason="engine.pipeline is not on this branch yet (the lead merges it)")
+pytest.importorskip(
+    "engine.pipeline", reason="engine.pipeline is not on this branch yet (the lead merges it)"
+)
 
 
 @pytest.mark.slow
@@ -26,7 +28,15 @@ async def test_real_engine_story_through_the_stub(stub: StubServer, tmp_path) ->
         stub.tap(BORIS, "короткая")
         await h.reply(BORIS, "Длина: короткая")
         await h.story(BORIS, "Ёжик пошёл в лес за грибами и встретил медведя")
-        video = await h.video(BORIS, timeout=3000)
+
+        def outcome() -> object:
+            for e in stub.transcript(BORIS):
+                if e["kind"] == "video" or "❌" in (e.get("text") or ""):
+                    return e
+            return None
+
+        video = await stub.wait_for(outcome, 3000, "the video or an error message")
+        assert video["kind"] == "video", f"the bot reported a failure: {video.get('text')}"
     finally:
         await h.stop()
     status = stub.bot_messages(BORIS)[1]

@@ -19,9 +19,16 @@ def test_migrations_create_the_schema_the_models_describe(tmp_path: Path) -> Non
     db.upgrade_sync(url)  # idempotent
     engine = create_engine(db.sync_url(url))
     with engine.connect() as conn:
-        assert set(inspect(conn).get_table_names()) >= {"users", "stories", "jobs", "stage_timings",
-                                                        "alembic_version"}
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"render_as_batch": True}), Base.metadata)
+        assert set(inspect(conn).get_table_names()) >= {
+            "users",
+            "stories",
+            "jobs",
+            "stage_timings",
+            "alembic_version",
+        }
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"render_as_batch": True}), Base.metadata
+        )
         assert diff == []
     engine.dispose()
 
@@ -54,13 +61,25 @@ async def test_stats(tmp_path: Path) -> None:
         u1 = await repo.get_or_create_user(s, 1, "A", language_code="ru-RU")
         await repo.get_or_create_user(s, 2, "B", language_code="en")
         assert u1.language == "ru"
-        for i, (status, stage) in enumerate([("done", None), ("done", None), ("failed", "images"),
-                                             ("timeout", "video")]):
-            story = await repo.create_story(s, user_id=1, chat_id=1, prompt=f"p{i}", language="en",
-                                            status="done" if status == "done" else "failed",
-                                            created_at=now - timedelta(days=i))
-            job = Job(story_id=story.id, status=status, failed_stage=stage, started_at=now - timedelta(seconds=60),
-                      finished_at=now)
+        for i, (status, stage) in enumerate(
+            [("done", None), ("done", None), ("failed", "images"), ("timeout", "video")]
+        ):
+            story = await repo.create_story(
+                s,
+                user_id=1,
+                chat_id=1,
+                prompt=f"p{i}",
+                language="en",
+                status="done" if status == "done" else "failed",
+                created_at=now - timedelta(days=i),
+            )
+            job = Job(
+                story_id=story.id,
+                status=status,
+                failed_stage=stage,
+                started_at=now - timedelta(seconds=60),
+                finished_at=now,
+            )
             s.add(job)
             await s.flush()
             for seconds in (1.0, 2.0) if status == "done" else ():

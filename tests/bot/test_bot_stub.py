@@ -30,11 +30,15 @@ async def api(tmp_path: Path):
 
 
 async def test_get_me_and_unknown_method(api) -> None:
-    stub, call, _ = api
+    _, call, _ = api
     status, body = await call("getMe")
     assert status == 200 and body["result"]["is_bot"] is True
     status, body = await call("noSuchMethod")
-    assert status == 404 and body == {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+    assert status == 404 and body == {
+        "ok": False,
+        "error_code": 404,
+        "description": "Not Found: method not found",
+    }
     status, body = await call("GETME")  # method names are case-insensitive
     assert status == 200
 
@@ -64,12 +68,16 @@ async def test_get_updates_long_polls_confirms_and_conflicts(api) -> None:
 async def test_send_and_edit_semantics(api) -> None:
     stub, call, _ = api
     kb = {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
-    assert (await call("sendMessage", chat_id=5, text=""))[1]["description"] == "Bad Request: message text is empty"
-    assert (await call("sendMessage", chat_id=5, text="x" * 4097))[1]["description"] == \
-        "Bad Request: message is too long"
+    assert (await call("sendMessage", chat_id=5, text=""))[1][
+        "description"
+    ] == "Bad Request: message text is empty"
+    assert (await call("sendMessage", chat_id=5, text="x" * 4097))[1][
+        "description"
+    ] == "Bad Request: message is too long"
     bad_kb = {"inline_keyboard": [[{"text": "A", "callback_data": "x" * 65}]]}
-    assert (await call("sendMessage", chat_id=5, text="t", reply_markup=bad_kb))[1]["description"] == \
-        "Bad Request: BUTTON_DATA_INVALID"
+    assert (await call("sendMessage", chat_id=5, text="t", reply_markup=bad_kb))[1][
+        "description"
+    ] == "Bad Request: BUTTON_DATA_INVALID"
     status, body = await call("sendMessage", chat_id=5, text="<b>x</b> & y", parse_mode="HTML")
     assert "can't parse entities" in body["description"].lower() or "reserved" in body["description"]
     _, first = await call("sendMessage", chat_id=5, text="one", reply_markup=kb)
@@ -116,7 +124,11 @@ async def test_uploads_streamed_with_limit_and_file_ids(api) -> None:
             return r.status, await r.json()
 
     status, body = await upload(200_000)
-    assert status == 413 and body == {"ok": False, "error_code": 413, "description": "Request Entity Too Large"}
+    assert status == 413 and body == {
+        "ok": False,
+        "error_code": 413,
+        "description": "Request Entity Too Large",
+    }
     status, body = await upload(50_000)
     video = body["result"]["video"]
     assert status == 200 and video["file_size"] == 50_000 and video["mime_type"] == "video/mp4"

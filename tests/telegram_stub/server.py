@@ -167,7 +167,7 @@ class StubServer:
         self.rate_limited: list[tuple[float, str, int | None]] = []  # flood limiter hits
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
-        self._changed = asyncio.Event()
+        self._waiters: list[asyncio.Future[None]] = []  # woken on every state change
         self._poll_token: asyncio.Future[None] | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
         self._global_bucket = _Bucket(global_rate, global_rate)
@@ -263,10 +263,18 @@ class StubServer:
         raise LookupError(f"no button {label!r} in chat {chat_id}: {self.button_labels(chat_id)}")
 
     def plant_message(self, chat_id: int, text: str, buttons: list[tuple[str, str]]) -> StoredMessage:
-        """A bot message with inline buttons that exists in the chat already (e.g. from an older deployment)."""
+        """A bot message with inline buttons already in the chat (e.g. left by an older deployment)."""
         markup = {"inline_keyboard": [[{"text": label, "callback_data": data}] for label, data in buttons]}
-        msg = StoredMessage(chat_id, self._new_message_id(chat_id), self.bot_user, int(time.time()), True,
-                            text=text, source=text, reply_markup=markup)
+        msg = StoredMessage(
+            chat_id,
+            self._new_message_id(chat_id),
+            self.bot_user,
+            int(time.time()),
+            True,
+            text=text,
+            source=text,
+            reply_markup=markup,
+        )
         self.messages.setdefault(chat_id, {})[msg.message_id] = msg
         return msg
 
@@ -309,16 +317,23 @@ class StubServer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"stub.wait_for timed out after {timeout} s: {what or predicate}")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.25))
+            await asyncio.wait({self._next_change()}, timeout=min(remaining, 0.25))
 
     # ================================================================== internals: state
     def _new_message_id(self, chat_id: int) -> int:
         return next(self._next_message_id.setdefault(chat_id, itertools.count(1)))
 
+    def _next_change(self) -> asyncio.Future[None]:
+        """A future resolved by the next state change (no shared flag to clear, so no lost wake-ups)."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        return fut
+
     def _bump(self) -> None:
-        self._changed.set()
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
 
     def _log(self, chat_id: int, direction: str, **event: Any) -> None:
         kind = event.pop("kind", "text")
@@ -553,12 +568,9 @@ class StubServer:
             if remaining <= 0:
                 self._poll_token = None
                 return []
-            self._changed.clear()
-            waiter = asyncio.ensure_future(self._changed.wait())
             await asyncio.wait(
-                {waiter, token}, timeout=min(remaining, 1.0), return_when=asyncio.FIRST_COMPLETED
+                {self._next_change(), token}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
             )
-            waiter.cancel()
 
     async def _m_sendmessage(self, p: dict[str, Any]) -> Any:
         chat = self._chat(p)
@@ -694,7 +706,7 @@ class StubServer:
                 {
                     "width": upload.meta.get("width", 0),
                     "height": upload.meta.get("height", 0),
-                    "duration": int(round(upload.meta.get("duration", 0))),
+                    "duration": round(upload.meta.get("duration", 0)),
                     "mime_type": "video/mp4",
                 }
             )
