@@ -93,6 +93,7 @@ def compose(
 
     model = model if model is not None else load_model()
     rng = random.Random(seed)
+    mood_salt = sum(map(ord, style.mood)) * 7919
     tonic = rng.choice(MAJOR_TONICS if style.mode == "major" else MINOR_TONICS)
     total = max(16, math.ceil(seconds * style.bpm / 60.0 * vocab.STEPS_PER_QUARTER))
     melody: list[vocab.Note] = []
@@ -105,11 +106,12 @@ def compose(
         remaining = total - now
         settings = SampleSettings(
             temperature=style.temperature,
-            top_p=0.95,
+            top_p=style.top_p,
             max_steps=remaining,
             min_steps=min(remaining, MIN_TUNE_STEPS),
         )
-        events = generate(model, style.mode, style.tempo, settings, seed=seed * 1009 + attempts)
+        # the mood is part of the seed: "sad" and "mysterious" share mode and tempo, not the tune
+        events = generate(model, style.mode, style.tempo, settings, seed=seed * 1009 + mood_salt + attempts)
         tokens += len(events)
         notes = [n for n in vocab.decode(events) if n.start < remaining]
         if len(notes) < 4:
