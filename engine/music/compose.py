@@ -128,7 +128,7 @@ def compose(
         now += length + (-length) % vocab.STEPS_PER_QUARTER  # next tune on the next beat
         tunes += 1
         if progress is not None:
-            progress(min(1.0, now / total), f"tune {tunes}: {now}/{total} sixteenths")
+            progress(min(1.0, now / total), f"tune {tunes}: {min(now, total)}/{total} sixteenths")
     generation_seconds = time.perf_counter() - started
     pad, bass = _accompany(harmony, style)
     end = min(total, now) if melody else 0
