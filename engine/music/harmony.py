@@ -52,13 +52,16 @@ def pitch_class_histogram(notes: list[Note]) -> np.ndarray:
     return hist
 
 
-def find_key(notes: list[Note]) -> tuple[int, str, float]:
-    """(tonic pitch class, "major"|"minor", correlation) of the best-matching key."""
+def find_key(notes: list[Note], mode_only: str | None = None) -> tuple[int, str, float]:
+    """(tonic pitch class, "major"|"minor", correlation) of the best-matching key (of one mode, when
+    ``mode_only`` is given)."""
     hist = pitch_class_histogram(notes)
     if hist.sum() == 0:
-        return 0, "major", 0.0
-    best = (0, "major", -2.0)
+        return 0, mode_only or "major", 0.0
+    best = (0, mode_only or "major", -2.0)
     for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
+        if mode_only is not None and mode != mode_only:
+            continue
         for tonic in range(12):
             r = float(np.corrcoef(hist, np.roll(profile, tonic))[0, 1])
             if r > best[2]:

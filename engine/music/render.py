@@ -4,7 +4,9 @@ FluidR3_GM (Debian fluid-soundfont-gm, 148 MB) is preferred for quality; TimGM6m
 everywhere and is what the tests use (``DIGITELLER_SOUNDFONT`` picks a file explicitly). The CLI is
 run through ``engine.proc.run`` (argument list, cancellable). The rendered file is trimmed to the
 piece plus a short tail, faded in and out so the score never starts or stops abruptly under the
-narration, and peak-normalised to -3 dBFS; the video block ducks it under the voice.
+narration, and levelled to -24 dBFS RMS (measured -20 to -22 LUFS integrated on sample pieces; the peak is
+kept under -1 dBFS), so it already sits a few dB under a normal narration before the video block
+ducks it under the voice.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ SOUNDFONT_DIRS = (
 QUALITY_FONTS = ("FluidR3_GM.sf2", "FluidR3_GM.sf3", "default-GM.sf2", "default.sf2")
 SMALL_FONTS = ("TimGM6mb.sf2",)
 SAMPLE_RATE = 44100
-PEAK = 10 ** (-3 / 20)
+TARGET_RMS = 10 ** (-24 / 20)  # measured -20..-22 LUFS on sample pieces: under a voice at -16..-20 LUFS
+PEAK_LIMIT = 10 ** (-1 / 20)
 
 
 def find_soundfont(prefer_small: bool = False) -> Path:
@@ -81,7 +84,7 @@ def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
 def finish(
     audio: np.ndarray, rate: int, duration: float | None, fade_in: float, fade_out: float
 ) -> np.ndarray:
-    """Trim to ``duration`` + the fade-out, apply raised-cosine fades, normalise the peak."""
+    """Trim to ``duration`` + the fade-out, apply raised-cosine fades, set the level."""
     if duration is not None:
         audio = audio[: int((duration + fade_out * 0.5) * rate)]
     audio = audio.copy()
@@ -95,9 +98,12 @@ def finish(
             audio[:k] *= ramp[:, None]
         else:
             audio[n - k :] *= ramp[::-1, None]
+    rms = float(np.sqrt(np.mean(np.square(audio)))) if n else 0.0
+    if rms > 1e-6:
+        audio *= TARGET_RMS / rms
     peak = float(np.abs(audio).max()) if n else 0.0
-    if peak > 1e-6:
-        audio *= PEAK / peak
+    if peak > PEAK_LIMIT:
+        audio *= PEAK_LIMIT / peak
     return audio
 
 

@@ -80,3 +80,20 @@ def test_score_rejects_bad_duration(tmp_path, duration) -> None:
 
 def test_vocab_size_matches_docstring() -> None:
     assert vocab.VOCAB_SIZE == 2 + 2 + 3 + 128 + 128 + 16 + 8
+
+
+def test_importing_the_block_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, engine.music; print(sorted({'torch', 'music21', 'pretty_midi'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_doctor_reports_every_part() -> None:
+    from engine.music import doctor
+
+    rows = doctor()
+    assert [r.name for r in rows] == ["music-transformer", "fluidsynth", "soundfont"]
+    assert all(r.block == "music" and r.detail for r in rows)
