@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=STAGES,
         help="redo a stage (and what depends on it) in an existing workdir",
     )
+    story.add_argument("--fresh", action="store_true", help="discard an existing workdir and start anew")
     story.add_argument("--quiet", action="store_true", help="no progress bar")
 
     voices = sub.add_parser("voices", help="list the narrator voices and whether each is available")
@@ -201,8 +202,20 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             image_backend=args.image_backend,
             upscale_model=args.upscale_model,
         )
-        if (workdir / "story.json").exists() and not args.redo:
-            print(f"resuming the story in {workdir} (use another --workdir for a new one)", file=sys.stderr)
+        if args.fresh and workdir.exists():
+            shutil.rmtree(workdir)
+        if (workdir / REQUEST_FILE).exists():
+            previous = load_request(workdir)
+            if previous != request and not args.redo:
+                print(
+                    f"error: {workdir} holds a story made from other settings (prompt «{previous.prompt[:60]}»).\n"
+                    "Pass --fresh to replace it, another -o / --workdir for a new story, "
+                    "or no PROMPT to resume it.",
+                    file=sys.stderr,
+                )
+                return 2
+            if not args.redo:
+                print(f"resuming the story in {workdir} (--fresh starts it anew)", file=sys.stderr)
     bar = _Bar(not args.quiet)
     cancel = CancelToken()
     try:

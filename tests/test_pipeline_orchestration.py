@@ -201,3 +201,22 @@ def test_unknown_redo_stage_is_refused(fakes: FakeBlocks, tmp_path: Path) -> Non
     pipeline.run_story(StoryRequest("Жил-был кот"), tmp_path)
     with pytest.raises(ValueError, match="unknown stage"):
         pipeline.run_story(StoryRequest("Жил-был кот"), tmp_path, redo=("paint",))
+
+
+def test_cli_refuses_to_mix_two_stories_in_one_workdir(
+    fakes: FakeBlocks, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine import cli
+
+    out = tmp_path / "a.mp4"
+    pipeline.run_story(StoryRequest("Жил-был кот"), tmp_path / "a.story")
+    code = cli.main(["story", "Жила-была лиса", "-o", str(out), "--quiet"])
+    assert code == 2
+    assert "--fresh" in capsys.readouterr().err
+    assert pipeline.load_request(tmp_path / "a.story").prompt == "Жил-был кот"  # nothing lost
+
+    fakes.calls.clear()
+    assert cli.main(["story", "Жила-была лиса", "-o", str(out), "--quiet", "--fresh"]) == 0
+    assert fakes.calls[0] == "text"
+    assert pipeline.load_request(tmp_path / "a.story").prompt == "Жила-была лиса"
+    assert out.read_bytes() == b"mp4"
