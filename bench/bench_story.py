@@ -3,6 +3,7 @@
 Prints each stage's wall time, the end-to-end time, the video's duration and their ratio
 (end-to-end seconds per second of video; below 1.0 means the job finishes faster than the video
 plays). With ``--runs 2`` the second run shows the warm figures (models already loaded).
+Stages overlap (narration runs beside images → upscale), so their shares add up to more than 100 %.
 
     .venv/bin/python bench/bench_story.py                 # Russian, embedded defaults
     .venv/bin/python bench/bench_story.py --lang en --runs 2
@@ -69,7 +70,7 @@ def main() -> int:
         for stage, seconds in r["stages"].items():
             share = seconds / r["end_to_end_s"] * 100 if r["end_to_end_s"] else 0
             print(
-                f"  {stage:<8} {seconds:7.2f} s  {share:5.1f}% of stage time  ({r['backends'].get(stage, '-')})"
+                f"  {stage:<8} {seconds:7.2f} s  {share:5.1f}% of end-to-end  ({r['backends'].get(stage, '-')})"
             )
         print(
             f"  end-to-end {r['end_to_end_s']:.2f} s for {r['video_s']:.2f} s of video: ratio {r['ratio']} (< 1.0 = faster than it plays)"

@@ -261,6 +261,8 @@ def _stage_video(run: _Run) -> None:
         assert run.story is not None
         info = _block("video").assemble(run.story, run.folder, run.folder / VIDEO_FILE, report)
         run.story.video = info
+        encoder = info.get("encoder", {})
+        run.story.backends["video"] = f"ffmpeg libx264 {encoder.get('preset', '')} + aac".replace("  ", " ")
 
     run.stage("video", work)
 

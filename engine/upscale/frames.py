@@ -86,8 +86,15 @@ def fit_frames(
     resized_only = 0
     for done, scene in enumerate(scenes):
         report(done / len(scenes), f"scene {scene.index}")
+        source = _open_image(folder / str(scene.image))
+        if source.size == tuple(size) and source.mode == "RGB":
+            # Already the video's size and opaque (the composer draws at size): the assembly scales
+            # it for the Ken Burns motion itself, so re-encoding a bigger PNG here is wasted work.
+            scene.frame = scene.image
+            resized_only += 1
+            continue
         # Flatten first: frames are opaque, and a transparent image would cost a second model pass.
-        img = crop_to_aspect(_flatten(_open_image(folder / str(scene.image))), target)
+        img = crop_to_aspect(_flatten(source), target)
         if cover_scale(img.size, size) > AT_SIZE and unavailable is None:
             if upscaler is None:
                 try:

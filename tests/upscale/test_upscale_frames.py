@@ -147,3 +147,11 @@ def test_transparent_scene_image_is_flattened_before_the_model(tmp_path, fake):
     assert len(fake.calls) == 1  # one RGB pass, no alpha pass
     with Image.open(tmp_path / story.scenes[0].frame) as frame:
         assert frame.mode == "RGB" and frame.getpixel((10, 10)) == (0, 0, 0)
+
+
+def test_opaque_frames_at_the_video_size_are_used_as_they_are(tmp_path, fake):
+    story = story_with_images(tmp_path, [VIDEO, VIDEO])
+    fit_frames(story, tmp_path, VIDEO, null_reporter("upscale"))
+    assert fake.calls == []
+    assert [s.frame for s in story.scenes] == [s.image for s in story.scenes]
+    assert not (tmp_path / "frames").exists() or not any((tmp_path / "frames").iterdir())
