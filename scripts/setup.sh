@@ -27,6 +27,12 @@ APT_PACKAGES=(
   libvulkan1 libomp5
   libcairo2 openclipart-svg
 )
+# Build tools for llama-cpp-python's compile, and what a bare Debian lacks: Python 3.11 with venv,
+# npm (OpenMoji and the CLDR annotations come from the npm registry). Only where missing, so a
+# machine's own Node.js or Python is left alone.
+APT_PACKAGES+=(build-essential cmake)
+command -v python3.11 >/dev/null || APT_PACKAGES+=(python3.11 python3.11-venv python3.11-dev)
+command -v npm >/dev/null || APT_PACKAGES+=(npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
