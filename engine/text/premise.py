@@ -162,7 +162,16 @@ def find_hero(text: str, lang: str) -> Hero | None:
         if before is not None and before.pos == "NOUN":
             aliases.add(before.lemma.lower())
         return Hero(name=pick.text, lemma=pick.text.lower(), proper=True, phrase=pick.text, aliases=aliases)
-    return Hero(name=f"the {pick.lemma}", lemma=pick.lemma.lower(), phrase=f"the {pick.lemma}")
+    # English noun compounds name the hero by their last noun: "a lighthouse keeper" is a keeper
+    # (the first noun only says which kind), so the story must follow the keeper, not the lighthouse.
+    # A plural first noun is no modifier ("pirates search …": "search" is the verb the tagger missed).
+    head = pick
+    singular = pick.text.lower() == pick.lemma.lower()
+    while singular and (after := by_index.get(head.index + 1)) is not None and after.pos == "NOUN":
+        head = after
+    words = [by_index[i].text.lower() for i in range(pick.index, head.index)] + [head.lemma.lower()]
+    name = "the " + " ".join(words)
+    return Hero(name=name, lemma=head.lemma.lower(), phrase=name)
 
 
 def _ru_topic_to_nominative(topic: str, removed: str) -> tuple[str, list[Token]]:

@@ -40,3 +40,14 @@ def test_english_pos_filter():
 def test_english_plural_nouns_are_lemmatised():
     kws = extract_keywords("Two mice found some shiny stones near the rivers.", "en")
     assert {"mouse", "stone", "river"} <= {k.lemma for k in kws}
+
+
+def test_an_english_noun_compound_names_its_head_as_the_hero():
+    from engine.text.premise import find_hero
+
+    keeper = find_hero("A lighthouse keeper finds a talking seagull.", "en")
+    assert keeper is not None and keeper.lemma == "keeper" and keeper.name == "the lighthouse keeper"
+    officer = find_hero("The police officer found a dog.", "en")
+    assert officer is not None and officer.lemma == "officer"
+    knight = find_hero("A brave knight must save the princess.", "en")
+    assert knight is not None and knight.name == "the knight"
