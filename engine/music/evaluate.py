@@ -3,10 +3,13 @@
 1. Held-out NLL per event (nats) of the Transformer vs a 2nd-order Markov chain fitted to the same
    training pieces (once as they are, once with all the transpositions training used; the better of
    the two is the baseline to beat). Also the Transformer's NLL with each piece's mode token
-   swapped: if it is higher, the model really reads the conditioning.
+   swapped (same tonic, other mode): if it is higher, the model really reads the conditioning; and
+   (key-conditioned models) with the conditioning key moved a tritone away from the notes.
 2. Key consistency of generated pieces: music21's key analysis (``analyze("key")``) of each piece,
    its correlation coefficient, the share of note time inside the analysed key's scale, and whether
    the first and second half agree on the key -- next to the same figures for held-out real tunes.
+   A key-conditioned model is asked for tonic ``seed % 12``; the share of pieces whose analysed
+   tonic and mode are exactly the asked key is reported too.
 3. Mode conditioning: share of minor-conditioned pieces that music21 hears as minor, against the
    share of major-conditioned pieces heard as minor -- from the mode token alone (raw, and at the
    story's temperature) and with the story's best-of-4 selection (``compose.generate_in_mode``).
@@ -55,6 +58,7 @@ def key_figures(notes: list[vocab.Note]) -> dict:
         a, b = to_stream(first).analyze("key"), to_stream(second).analyze("key")
         same = a.tonic.pitchClass == b.tonic.pitchClass and a.mode == b.mode
     return {
+        "tonic": tonic,
         "mode": key.mode,
         "correlation": float(key.correlationCoefficient),
         "in_scale": inside / max(1, total),
@@ -64,7 +68,14 @@ def key_figures(notes: list[vocab.Note]) -> dict:
 
 def summarise(figures: list[dict]) -> dict:
     agree = [f["halves_agree"] for f in figures if f["halves_agree"] is not None]
+    asked = [
+        f["tonic"] == f["asked_key"][0] and f["mode"] == f["asked_key"][1]
+        for f in figures
+        if "asked_key" in f
+    ]
+    extra = {"analysed_key_is_asked_key_rate": round(float(np.mean(asked)), 3)} if asked else {}
     return {
+        **extra,
         "pieces": len(figures),
         "mean_key_correlation": round(float(np.mean([f["correlation"] for f in figures])), 3),
         "mean_in_scale_share": round(float(np.mean([f["in_scale"] for f in figures])), 3),
@@ -127,6 +138,11 @@ def evaluate(
     log(
         f"music-transformer with the mode token swapped: NLL/event {swapped_nll:.4f} (does it use the token?)"
     )
+    conditioned = bool(getattr(model.cfg, "conditioning", False))
+    shifted_nll = None
+    if conditioned:
+        shifted_nll = validation_nll(model, val_pieces, key_shift=6)
+        log(f"music-transformer with the conditioning key a tritone off: NLL/event {shifted_nll:.4f}")
     baselines = markov_baselines(train_pieces, val_pieces, log)
     best_baseline = min(baselines.values())
 
@@ -148,12 +164,19 @@ def evaluate(
         for mode in ("major", "minor"):
             for i in range(pieces_per_mode):
                 tempo = vocab.TEMPOS[i % 3]
+                seed = 10_000 + i
+                tonic = seed % 12
                 if candidates == 1:
-                    notes = vocab.decode(generate(model, mode, tempo, settings, seed=10_000 + i))
+                    notes = vocab.decode(generate(model, mode, tempo, settings, seed=seed, tonic=tonic))
                 else:
-                    _, notes, _ = generate_in_mode(model, mode, tempo, settings, 10_000 + i, candidates)
+                    _, notes, _ = generate_in_mode(
+                        model, mode, tempo, settings, seed, candidates, tonic=tonic
+                    )
                 if len(notes) >= 8:
-                    generated[mode].append(key_figures(notes))
+                    figures = key_figures(notes)
+                    if conditioned:
+                        figures["asked_key"] = (tonic, mode)
+                    generated[mode].append(figures)
         block = {
             "temperature": temperature,
             "top_p": top_p,
@@ -193,6 +216,7 @@ def evaluate(
         "nll_per_event": {"music_transformer": round(model_nll, 4), **baselines},
         "nll_improvement_over_best_markov": round(best_baseline - model_nll, 4),
         "nll_with_swapped_mode_token": round(swapped_nll, 4),
+        **({"nll_with_key_a_tritone_off": round(shifted_nll, 4)} if shifted_nll is not None else {}),
         "perplexity": {
             "music_transformer": round(float(np.exp(model_nll)), 3),
             "best_markov": round(float(np.exp(best_baseline)), 3),
