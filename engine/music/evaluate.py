@@ -84,7 +84,21 @@ def summarise(figures: list[dict]) -> dict:
     }
 
 
+def in_c(piece: corpus.Piece) -> corpus.Piece:
+    """The piece transposed so its analysed tonic is C (a shift of -6..+5 semitones): the Markov
+    baseline's way to know the key, which the key-conditioned Transformer gets as an embedding."""
+    shift = (6 - corpus.tonic_pc(piece)) % 12 - 6
+    lo, hi = vocab.pitch_range(piece.tokens)
+    shift += 12 if lo + shift < 0 else -12 if hi + shift > 127 else 0
+    return corpus.Piece(
+        **{**piece.__dict__, "tokens": vocab.transpose(piece.tokens, shift), "key": f"C {piece.mode}"}
+    )
+
+
 def markov_baselines(train_pieces, val_pieces, log) -> dict:
+    """Three 2nd-order chains: as the pieces are; with every training transposition; and every
+    piece (training *and* held-out) moved to C, which gives the chain the same key information the
+    key-conditioned Transformer gets (the mode token is in its context at the start)."""
     from engine.music.markov import MarkovModel
 
     plain = [corpus.sequence(p) for p in train_pieces]
@@ -94,12 +108,19 @@ def markov_baselines(train_pieces, val_pieces, log) -> dict:
         for shift in range(max(-5, 24 - lo), min(6, 108 - hi) + 1):
             q = corpus.Piece(**{**p.__dict__, "tokens": vocab.transpose(p.tokens, shift)})
             augmented.append(corpus.sequence(q))
+    in_key = [corpus.sequence(in_c(p)) for p in train_pieces]
+    val_plain = [corpus.sequence(p) for p in val_pieces]
+    val_in_key = [corpus.sequence(in_c(p)) for p in val_pieces]
     result = {}
-    for name, seqs in (("markov2_plain", plain), ("markov2_transposed", augmented)):
+    for name, seqs, val in (
+        ("markov2_plain", plain, val_plain),
+        ("markov2_transposed", augmented, val_plain),
+        ("markov2_key_relative", in_key, val_in_key),
+    ):
         model = MarkovModel(vocab.VOCAB_SIZE).fit(seqs)
         total, count = 0.0, 0
-        for p in val_pieces:
-            t, c = model.sequence_nll(corpus.sequence(p))
+        for seq in val:
+            t, c = model.sequence_nll(seq)
             total += t
             count += c
         result[name] = round(total / count, 4)
