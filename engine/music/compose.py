@@ -2,7 +2,8 @@
 
 The model writes folk-tune-length pieces (it learnt EOS from whole songs). For a 75 s story we let
 it write tunes one after another (each at least 4 bars; the last one cut at the target length;
-each the best of 4 samples for the wanted mode, see ``generate_in_mode``), move every tune to the
+written in the story's key by the key-conditioned model, and the best of up to 4 samples for the
+wanted mode, see ``generate_in_mode``), move every tune to the
 story's key (found with ``harmony.find_key``) and register, and join them on a beat. Each tune
 gets one diatonic chord per bar (``harmony.chords_for``), played by a chord instrument in the
 mood's texture (sustained pad, broken-chord arpeggio, or a pulse on every beat) over a bass on the
@@ -30,20 +31,29 @@ CANDIDATES = 4  # at most this many tunes are sampled per slot; the best fit to 
 CLEAR_MARGIN = 0.05  # a tune whose wanted-mode key correlates this much better is taken at once
 
 
-def generate_in_mode(model, mode: str, tempo: str, settings, seed: int, candidates: int = CANDIDATES):
-    """Sample ``candidates`` tunes and keep the one whose pitch content correlates best with a key
-    of the wanted ``mode`` (Krumhansl-Schmuckler, ``harmony.find_key``).
+def generate_in_mode(
+    model,
+    mode: str,
+    tempo: str,
+    settings,
+    seed: int,
+    candidates: int = CANDIDATES,
+    tonic: int | None = None,
+):
+    """Sample up to ``candidates`` tunes in the key (``tonic``, ``mode``) and keep the one whose pitch
+    content correlates best with a key of the wanted ``mode`` (Krumhansl-Schmuckler,
+    ``harmony.find_key``).
 
-    Why: the evaluation showed the trained model ignores its mode token (held-out NLL is the same
-    with the token swapped), so the token alone does not steer major/minor. Picking among a few
-    samples does, at the cost of up to 4x more tokens (sampling stops at the first tune that is
-    clearly in the wanted mode).
+    Why: the first checkpoint ignored its mode token, so picking among samples was what steered
+    major/minor. The key-conditioned checkpoint follows the mode by itself (see metrics.json), so
+    the first sample is usually clearly in the wanted mode and sampling stops there; the selection
+    stays as a cheap guard for the odd tune that is not.
     Returns (events, notes, tokens generated in total)."""
     from engine.music.sampling import generate
 
     best, best_r, spent = ([], []), -3.0, 0
     for k in range(candidates):
-        events = generate(model, mode, tempo, settings, seed=seed * 31 + k)
+        events = generate(model, mode, tempo, settings, seed=seed * 31 + k, tonic=tonic)
         spent += len(events)
         notes = vocab.decode(events)
         if len(notes) < 4:
@@ -143,7 +153,7 @@ def compose(
         )
         # the mood is part of the seed: "sad" and "mysterious" share mode and tempo, not the tune
         _, notes, spent = generate_in_mode(
-            model, style.mode, style.tempo, settings, seed=seed * 1009 + mood_salt + attempts
+            model, style.mode, style.tempo, settings, seed=seed * 1009 + mood_salt + attempts, tonic=tonic
         )
         tokens += spent
         notes = [n for n in notes if n.start < remaining]

@@ -17,6 +17,11 @@ Per piece we store the event tokens (``vocab.encode``), the mode and the note de
 
 - **Mode** comes from music21's key analysis (``Score.analyze("key")``, Aarden-Essen weights),
   because the Essen files give only the key signature (``K: G`` even for tunes in E minor).
+- **Key** (tonic and mode) conditions the model (``model.ModelConfig.conditioning``): the tonic's
+  pitch class comes from the same analysis (``tonic_pc``) and moves with the transposition
+  augmentation, the mode never changes under it. Sanity of the labels: 24 % of the tunes come out
+  minor (G minor, D minor, A minor, E minor lead), the rest mostly G, F, C major -- what the
+  key signatures of German folk songs suggest.
 - **Tempo band**: the collections carry (almost) no metronome marks, so the band is the piece's own
   rhythmic density, notes per quarter note, cut at the corpus tertiles (slow = long notes,
   hymn-like; fast = running eighths and sixteenths, reels). At playback the mood's tempo band picks
@@ -252,6 +257,24 @@ def load_pieces(root: Path | None = None) -> tuple[list[Piece], dict]:
         "by_source": {s: sum(p.piece_id.startswith(s + "/") for p in unique) for s in SOURCES},
     }
     return unique, summary
+
+
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def tonic_pc(piece: Piece) -> int:
+    """Pitch class of the analysed tonic (music21 spells flats with "-": "B- major" -> 10)."""
+    name = piece.key.split()[0]
+    return (_LETTER_PC[name[0].upper()] + name.count("#") - name.count("-")) % 12
+
+
+def conditioning(piece: Piece, shift: int = 0) -> np.ndarray:
+    """``[key index, tempo index]`` of a piece transposed by ``shift`` semitones (the model's ``cond``)."""
+    from engine.music.model import key_index
+
+    return np.array(
+        [key_index(tonic_pc(piece) + shift, piece.mode), vocab.TEMPOS.index(piece.tempo)], dtype=np.int64
+    )
 
 
 def sequence(piece: Piece) -> np.ndarray:

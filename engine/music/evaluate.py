@@ -3,10 +3,13 @@
 1. Held-out NLL per event (nats) of the Transformer vs a 2nd-order Markov chain fitted to the same
    training pieces (once as they are, once with all the transpositions training used; the better of
    the two is the baseline to beat). Also the Transformer's NLL with each piece's mode token
-   swapped: if it is higher, the model really reads the conditioning.
+   swapped (same tonic, other mode): if it is higher, the model really reads the conditioning; and
+   (key-conditioned models) with the conditioning key moved a tritone away from the notes.
 2. Key consistency of generated pieces: music21's key analysis (``analyze("key")``) of each piece,
    its correlation coefficient, the share of note time inside the analysed key's scale, and whether
    the first and second half agree on the key -- next to the same figures for held-out real tunes.
+   A key-conditioned model is asked for tonic ``seed % 12``; the share of pieces whose analysed
+   tonic and mode are exactly the asked key is reported too.
 3. Mode conditioning: share of minor-conditioned pieces that music21 hears as minor, against the
    share of major-conditioned pieces heard as minor -- from the mode token alone (raw, and at the
    story's temperature) and with the story's best-of-4 selection (``compose.generate_in_mode``).
@@ -55,6 +58,7 @@ def key_figures(notes: list[vocab.Note]) -> dict:
         a, b = to_stream(first).analyze("key"), to_stream(second).analyze("key")
         same = a.tonic.pitchClass == b.tonic.pitchClass and a.mode == b.mode
     return {
+        "tonic": tonic,
         "mode": key.mode,
         "correlation": float(key.correlationCoefficient),
         "in_scale": inside / max(1, total),
@@ -64,7 +68,14 @@ def key_figures(notes: list[vocab.Note]) -> dict:
 
 def summarise(figures: list[dict]) -> dict:
     agree = [f["halves_agree"] for f in figures if f["halves_agree"] is not None]
+    asked = [
+        f["tonic"] == f["asked_key"][0] and f["mode"] == f["asked_key"][1]
+        for f in figures
+        if "asked_key" in f
+    ]
+    extra = {"analysed_key_is_asked_key_rate": round(float(np.mean(asked)), 3)} if asked else {}
     return {
+        **extra,
         "pieces": len(figures),
         "mean_key_correlation": round(float(np.mean([f["correlation"] for f in figures])), 3),
         "mean_in_scale_share": round(float(np.mean([f["in_scale"] for f in figures])), 3),
@@ -73,7 +84,21 @@ def summarise(figures: list[dict]) -> dict:
     }
 
 
+def in_c(piece: corpus.Piece) -> corpus.Piece:
+    """The piece transposed so its analysed tonic is C (a shift of -6..+5 semitones): the Markov
+    baseline's way to know the key, which the key-conditioned Transformer gets as an embedding."""
+    shift = (6 - corpus.tonic_pc(piece)) % 12 - 6
+    lo, hi = vocab.pitch_range(piece.tokens)
+    shift += 12 if lo + shift < 0 else -12 if hi + shift > 127 else 0
+    return corpus.Piece(
+        **{**piece.__dict__, "tokens": vocab.transpose(piece.tokens, shift), "key": f"C {piece.mode}"}
+    )
+
+
 def markov_baselines(train_pieces, val_pieces, log) -> dict:
+    """Three 2nd-order chains: as the pieces are; with every training transposition; and every
+    piece (training *and* held-out) moved to C, which gives the chain the same key information the
+    key-conditioned Transformer gets (the mode token is in its context at the start)."""
     from engine.music.markov import MarkovModel
 
     plain = [corpus.sequence(p) for p in train_pieces]
@@ -83,12 +108,19 @@ def markov_baselines(train_pieces, val_pieces, log) -> dict:
         for shift in range(max(-5, 24 - lo), min(6, 108 - hi) + 1):
             q = corpus.Piece(**{**p.__dict__, "tokens": vocab.transpose(p.tokens, shift)})
             augmented.append(corpus.sequence(q))
+    in_key = [corpus.sequence(in_c(p)) for p in train_pieces]
+    val_plain = [corpus.sequence(p) for p in val_pieces]
+    val_in_key = [corpus.sequence(in_c(p)) for p in val_pieces]
     result = {}
-    for name, seqs in (("markov2_plain", plain), ("markov2_transposed", augmented)):
+    for name, seqs, val in (
+        ("markov2_plain", plain, val_plain),
+        ("markov2_transposed", augmented, val_plain),
+        ("markov2_key_relative", in_key, val_in_key),
+    ):
         model = MarkovModel(vocab.VOCAB_SIZE).fit(seqs)
         total, count = 0.0, 0
-        for p in val_pieces:
-            t, c = model.sequence_nll(corpus.sequence(p))
+        for seq in val:
+            t, c = model.sequence_nll(seq)
             total += t
             count += c
         result[name] = round(total / count, 4)
@@ -127,6 +159,11 @@ def evaluate(
     log(
         f"music-transformer with the mode token swapped: NLL/event {swapped_nll:.4f} (does it use the token?)"
     )
+    conditioned = bool(getattr(model.cfg, "conditioning", False))
+    shifted_nll = None
+    if conditioned:
+        shifted_nll = validation_nll(model, val_pieces, key_shift=6)
+        log(f"music-transformer with the conditioning key a tritone off: NLL/event {shifted_nll:.4f}")
     baselines = markov_baselines(train_pieces, val_pieces, log)
     best_baseline = min(baselines.values())
 
@@ -148,12 +185,19 @@ def evaluate(
         for mode in ("major", "minor"):
             for i in range(pieces_per_mode):
                 tempo = vocab.TEMPOS[i % 3]
+                seed = 10_000 + i
+                tonic = seed % 12
                 if candidates == 1:
-                    notes = vocab.decode(generate(model, mode, tempo, settings, seed=10_000 + i))
+                    notes = vocab.decode(generate(model, mode, tempo, settings, seed=seed, tonic=tonic))
                 else:
-                    _, notes, _ = generate_in_mode(model, mode, tempo, settings, 10_000 + i, candidates)
+                    _, notes, _ = generate_in_mode(
+                        model, mode, tempo, settings, seed, candidates, tonic=tonic
+                    )
                 if len(notes) >= 8:
-                    generated[mode].append(key_figures(notes))
+                    figures = key_figures(notes)
+                    if conditioned:
+                        figures["asked_key"] = (tonic, mode)
+                    generated[mode].append(figures)
         block = {
             "temperature": temperature,
             "top_p": top_p,
@@ -193,6 +237,7 @@ def evaluate(
         "nll_per_event": {"music_transformer": round(model_nll, 4), **baselines},
         "nll_improvement_over_best_markov": round(best_baseline - model_nll, 4),
         "nll_with_swapped_mode_token": round(swapped_nll, 4),
+        **({"nll_with_key_a_tritone_off": round(shifted_nll, 4)} if shifted_nll is not None else {}),
         "perplexity": {
             "music_transformer": round(float(np.exp(model_nll)), 3),
             "best_markov": round(float(np.exp(best_baseline)), 3),

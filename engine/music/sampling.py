@@ -9,6 +9,10 @@ the most recent half-context of events and the cache is rebuilt with one prefill
 (``use_cache=False``, kept for the equality test and as a reference) uses the very same windows, so
 both produce the same tokens for the same seed.
 
+A key-conditioned model (``ModelConfig.conditioning``) also gets the key -- ``tonic`` (pitch class)
+and mode -- and the tempo band as embeddings at every position. Without an explicit ``tonic`` the
+sampler takes ``seed % 12``, so a batch of seeds covers every key.
+
 Conditioning tokens, PAD and (before ``min_steps`` sixteenths have passed) EOS are masked out: the
 caller picks the mode and tempo, and the piece must last as long as the narration asks.
 """
@@ -52,6 +56,7 @@ def generate(
     use_cache: bool = True,
     primer: list[int] | None = None,
     threads: int = 1,
+    tonic: int | None = None,
 ) -> list[int]:
     """Event tokens (no conditioning, EOS dropped) for one piece.
 
@@ -61,7 +66,7 @@ def generate(
     previous = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        return _generate(model, mode, tempo, settings, seed, use_cache, primer)
+        return _generate(model, mode, tempo, settings, seed, use_cache, primer, tonic)
     finally:
         torch.set_num_threads(previous)
 
@@ -74,8 +79,15 @@ def _generate(
     seed: int,
     use_cache: bool,
     primer: list[int] | None,
+    tonic: int | None = None,
 ) -> list[int]:
+    from engine.music.model import key_index
+
     generator = torch.Generator().manual_seed(seed)
+    cond = None
+    if getattr(model.cfg, "conditioning", False):
+        key = key_index(seed % 12 if tonic is None else tonic, mode)
+        cond = torch.tensor([[key, vocab.TEMPOS.index(tempo)]])
     prefix = [vocab.mode_token(mode), vocab.tempo_token(tempo)]
     events: list[int] = list(primer or [])
     max_len = model.cfg.max_len
@@ -97,10 +109,10 @@ def _generate(
                 window = prefix + events[window_start:]
                 cache, fed = None, 0
             if use_cache:
-                logits, cache = model(torch.tensor([window[fed:]]), cache)
+                logits, cache = model(torch.tensor([window[fed:]]), cache, cond)
                 fed = len(window)
             else:
-                logits, _ = model(torch.tensor([window]))
+                logits, _ = model(torch.tensor([window]), cond=cond)
             step_logits = logits[0, -1].float()
             mask = banned.clone()
             if now < settings.min_steps or not settings.stop_at_eos:

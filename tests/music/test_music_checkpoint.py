@@ -1,4 +1,5 @@
-"""The shipped checkpoint loads, stays small, and writes valid MIDI; score() renders a real wav."""
+"""The shipped checkpoint loads, stays small, follows its mode, and writes valid MIDI; score() renders
+a real wav."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.music.checkpoint import CHECKPOINT_DIR, checkpoint_file
+from engine.music import vocab
+from engine.music.checkpoint import CHECKPOINT_DIR, checkpoint_file, load_model
 
 TIMGM = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
 pytestmark = pytest.mark.skipif(not checkpoint_file().exists(), reason="checkpoint not trained yet")
@@ -19,8 +21,9 @@ def test_checkpoint_is_committable_with_its_records() -> None:
     for name in ("config.json", "train.log", "metrics.json"):
         assert (CHECKPOINT_DIR / name).stat().st_size > 0, name
     metrics = json.loads((CHECKPOINT_DIR / "metrics.json").read_text())
-    nll = metrics["nll_per_event"]
-    assert nll["music_transformer"] < min(nll["markov2_plain"], nll["markov2_transposed"])
+    nll = dict(metrics["nll_per_event"])
+    ours = nll.pop("music_transformer")
+    assert len(nll) >= 3 and ours < min(nll.values())
 
 
 def test_checkpoint_generates_valid_midi(tmp_path: Path) -> None:
@@ -65,3 +68,30 @@ def test_score_writes_midi_and_rendered_wav(tmp_path: Path, monkeypatch) -> None
         > 1000
     )
     assert "scary" in story.notes[-1]
+
+
+def test_shipped_model_follows_the_mode() -> None:
+    """The first checkpoint ignored its mode token; this one must not. For every tonic, the first
+    (downbeat) note of a tune under "minor" must weigh the minor third above the tonic far above
+    the major third, and under "major" the other way round."""
+    torch = pytest.importorskip("torch")
+    from engine.music.model import key_index
+
+    model = load_model()
+    assert model.cfg.conditioning
+    ratios = {}
+    for mode in vocab.MODES:
+        downbeat = vocab.VELOCITY_BASE + vocab.velocity_bin(104)
+        tokens = torch.tensor([[vocab.mode_token(mode), vocab.tempo_token("medium"), downbeat]] * 12)
+        cond = torch.tensor([[key_index(t, mode), 1] for t in range(12)])
+        with torch.no_grad():
+            logits, _ = model(tokens, cond=cond)
+        on = torch.softmax(logits[:, -1], dim=-1)[:, vocab.NOTE_ON_BASE : vocab.NOTE_OFF_BASE]
+        pcs = torch.zeros(12, 12).index_add_(1, torch.arange(128) % 12, on)  # (tonic, pitch class)
+        rel = torch.stack([pcs[t].roll(-t) / pcs[t].sum() for t in range(12)]).mean(0)  # above the tonic
+        ratios[mode] = float(rel[3] / rel[4])  # minor third / major third
+    assert ratios["minor"] > 3 > 1 / 3 > ratios["major"], ratios
+    metrics = json.loads((CHECKPOINT_DIR / "metrics.json").read_text())
+    assert metrics["nll_with_swapped_mode_token"] > metrics["nll_per_event"]["music_transformer"] + 0.05
+    raw = metrics["generated"]["raw"]
+    assert raw["minor_conditioned_analysed_minor_rate"] > 2 * raw["major_conditioned_analysed_minor_rate"]

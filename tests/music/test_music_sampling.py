@@ -11,20 +11,27 @@ from engine.music.model import ModelConfig, MusicTransformer  # noqa: E402
 from engine.music.sampling import SampleSettings, generate  # noqa: E402
 
 
-def tiny_model(max_len: int = 16) -> MusicTransformer:
+def tiny_model(max_len: int = 16, conditioning: bool = False) -> MusicTransformer:
     torch.manual_seed(3)
     cfg = ModelConfig(
-        vocab.VOCAB_SIZE, d_model=32, n_layers=2, n_heads=4, d_ff=64, max_len=max_len, dropout=0.0
+        vocab.VOCAB_SIZE,
+        d_model=32,
+        n_layers=2,
+        n_heads=4,
+        d_ff=64,
+        max_len=max_len,
+        dropout=0.0,
+        conditioning=conditioning,
     )
     return MusicTransformer(cfg).eval()
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_cached_sampling_equals_uncached(seed: int) -> None:
-    model = tiny_model()
+@pytest.mark.parametrize(("seed", "conditioning"), [(0, False), (1, False), (2, True)])
+def test_cached_sampling_equals_uncached(seed: int, conditioning: bool) -> None:
+    model = tiny_model(conditioning=conditioning)
     settings = SampleSettings(temperature=1.0, top_p=0.9, max_steps=60, min_steps=60)
-    cached = generate(model, "minor", "slow", settings, seed=seed, use_cache=True)
-    plain = generate(model, "minor", "slow", settings, seed=seed, use_cache=False)
+    cached = generate(model, "minor", "slow", settings, seed=seed, use_cache=True, tonic=4)
+    plain = generate(model, "minor", "slow", settings, seed=seed, use_cache=False, tonic=4)
     assert len(cached) > 2 * model.cfg.max_len  # long enough that the window restarted
     assert cached == plain
 
