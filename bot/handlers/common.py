@@ -9,8 +9,11 @@ from bot.texts import t
 from storage.models import Story
 
 
-async def own_story(cq: CallbackQuery, session: AsyncSession, story_id: int, lang: str) -> Story | None:
-    """The story behind a button, or None after answering why not (stale / someone else's)."""
+async def own_story(
+    cq: CallbackQuery, session: AsyncSession, story_id: int, lang: str, *, finished: bool = False
+) -> Story | None:
+    """The story behind a button, or None after answering why not (stale / someone else's /
+    with ``finished``, not done yet)."""
     story = await session.get(Story, story_id)
     await session.commit()  # release the connection before answering Telegram (the row stays loaded)
     if story is None:
@@ -18,6 +21,9 @@ async def own_story(cq: CallbackQuery, session: AsyncSession, story_id: int, lan
         return None
     if story.user_id != cq.from_user.id:
         await cq.answer(t(lang, "not_yours"), show_alert=True)
+        return None
+    if finished and story.status != "done":
+        await cq.answer(t(lang, "not_ready"))
         return None
     return story
 

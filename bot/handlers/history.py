@@ -38,11 +38,8 @@ async def history(message: Message, session: AsyncSession, user: User, lang: str
 async def send_again(
     cq: CallbackQuery, callback_data: StoryCb, session: AsyncSession, lang: str, runner: StoryRunner
 ) -> None:
-    story = await own_story(cq, session, callback_data.story, lang)
+    story = await own_story(cq, session, callback_data.story, lang, finished=True)
     if story is None:
-        return
-    if story.status != "done":
-        await cq.answer(t(lang, "not_ready"))
         return
     await cq.answer()
     await runner.send_again(story, lang)

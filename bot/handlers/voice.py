@@ -56,11 +56,8 @@ async def revoice(
     runner: StoryRunner,
 ) -> None:
     """Offer narrators for a finished story; the new video reuses its text and pictures."""
-    story = await own_story(cq, session, callback_data.story, lang)
+    story = await own_story(cq, session, callback_data.story, lang, finished=True)
     if story is None:
-        return
-    if story.status != "done":
-        await cq.answer(t(lang, "not_ready"))
         return
     await cq.answer()
     voices = [
