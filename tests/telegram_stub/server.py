@@ -572,14 +572,19 @@ class StubServer:
                 {self._next_change(), token}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
             )
 
-    async def _m_sendmessage(self, p: dict[str, Any]) -> Any:
-        chat = self._chat(p)
+    def _message_text(self, p: dict[str, Any]) -> tuple[str, str]:
+        """(source as sent, plain text as shown), with Telegram's errors for empty or too long text."""
         source = str(p.get("text") or "")
         plain = self._plain(source, p.get("parse_mode"))
         if not plain.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         if _utf16_len(plain) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
+        return source, plain
+
+    async def _m_sendmessage(self, p: dict[str, Any]) -> Any:
+        chat = self._chat(p)
+        source, plain = self._message_text(p)
         markup = self._markup(p)
         msg = StoredMessage(
             chat["id"],
@@ -608,12 +613,7 @@ class StubServer:
             raise ApiError(400, "Bad Request: message can't be edited")
         if msg.text is None:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
-        source = str(p.get("text") or "")
-        plain = self._plain(source, p.get("parse_mode"))
-        if not plain.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        if _utf16_len(plain) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
+        source, plain = self._message_text(p)
         markup = self._markup(p)  # absent → the inline keyboard is removed, as in Telegram
         if plain == msg.text and source == msg.source and markup == msg.reply_markup:
             raise ApiError(400, NOT_MODIFIED)
