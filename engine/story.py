@@ -56,11 +56,28 @@ class Line:
 
 
 @dataclass
+class CastMember:
+    """One character of the story, described once so every illustrator draws them the same way."""
+
+    key: str  # stable id used by scenes, e.g. "dragon" or "girl"
+    name: str  # as the story calls them, in the story's language ("маленький дракон")
+    look_en: str = ""  # one line, English: what they look like and wear ("a small green dragon with a red scarf")
+    kind_en: str = ""  # one or two English words for what they are ("dragon", "girl"): picks drawings
+    hero: bool = False
+
+
+@dataclass
 class Scene:
     """A few sentences shown over one picture."""
 
     index: int
     text: str
+    # What the picture must show, written by the text block (empty when the writer could not say):
+    characters: list[str] = field(default_factory=list)  # CastMember.key of everyone present, main first
+    place_en: str = ""  # where it happens, English ("a dark forest", "the village bakery")
+    time_of_day: str = ""  # "morning" | "day" | "evening" | "night" | ""
+    action_en: str = ""  # what happens, one short English clause ("the dragon lights a lantern")
+    tags_en: list[str] = field(default_factory=list)  # short English picture tags ("lantern", "stars")
     image_prompt: str = ""  # words picked by the part-of-speech filter, most important first
     keywords: list[str] = field(default_factory=list)  # lemmas behind image_prompt
     keywords_en: list[str] = field(default_factory=list)  # English twins (for CLIP and clip art)
@@ -70,6 +87,10 @@ class Scene:
     image: str | None = None  # the image as the images block drew it
     frame: str | None = None  # the frame shown in the video (image after upscaling / fitting)
     image_matches: list[dict[str, Any]] = field(default_factory=list)  # word → asset, for checking
+    # How the picture was made (OUT.json says per scene which backend drew it, with what prompt and seed):
+    image_backend: str = ""
+    image_prompt_used: str = ""
+    image_seed: int | None = None
     start: float = 0.0
     end: float = 0.0
 
@@ -92,6 +113,8 @@ class Story:
     seed: int = 42
     aspect: str = "16:9"
     scenes: list[Scene] = field(default_factory=list)
+    cast: list[CastMember] = field(default_factory=list)  # everyone who appears, hero first
+    style_en: str = ""  # one story-wide English style line for illustrators
     backends: dict[str, str] = field(default_factory=dict)  # block → backend that really ran
     timings: dict[str, float] = field(default_factory=dict)  # stage → seconds
     done: list[str] = field(default_factory=list)  # stages finished, for resuming
@@ -106,12 +129,13 @@ class Story:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Story:
         data = dict(data)
+        cast = [CastMember(**c) for c in data.pop("cast", [])]
         scenes = []
         for s in data.pop("scenes", []):
             s = dict(s)
             lines = [Line(**ln) for ln in s.pop("lines", [])]
             scenes.append(Scene(**s, lines=lines))
-        return cls(**data, scenes=scenes)
+        return cls(**data, scenes=scenes, cast=cast)
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".json.tmp")
