@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 TEMPERATURE = 0.65
 MAX_CANDIDATES = 3
+#: A scene shorter than 60 % of its budget is asked to go on at most this many times.
+MAX_EXTENSIONS = 2
 #: Typical sentence length in characters (spaces included), to turn a budget into "about N sentences".
 SENTENCE_CHARS = {"ru": 75, "en": 80}
 #: Characters per token of Qwen2.5's tokenizer (measured on its own stories): sizes max_tokens.
@@ -451,16 +453,29 @@ class ChatStoryWriter:
                 best = key
             if bad == 0 and accepted:
                 break
-        scene.sentences = best[2] if best else []
+        scene.sentences = self._within(best[2] if best else [], budget)
         convo.append(Message(role="assistant", content=" ".join(scene.sentences)))
-        if scene.sentences and scene.chars < 0.6 * budget:
-            self._extend(convo, scene, budget - scene.chars, index)
+        for extra in range(MAX_EXTENSIONS):
+            if not scene.sentences or scene.chars >= 0.6 * budget:
+                break
+            if not self._extend(convo, scene, budget - scene.chars, index * 10 + extra):
+                break
         for s in scene.sentences:
             self.check.accept(s)
         self.messages = convo
         return scene
 
-    def _extend(self, convo: list[Message], scene: SceneText, missing: int, index: int) -> None:
+    @staticmethod
+    def _within(sentences: list[str], budget: int) -> list[str]:
+        """Stop the scene once it has its share: sentences beyond 1.3 × the budget are not used."""
+        kept: list[str] = []
+        for s in sentences:
+            if kept and sum(len(k) + 1 for k in kept) + len(s) > 1.3 * budget:
+                break
+            kept.append(s)
+        return kept
+
+    def _extend(self, convo: list[Message], scene: SceneText, missing: int, index: int) -> bool:
         """A scene that came out short is asked to go on once (the conversation stays cached)."""
         more = max(1, round(missing / SENTENCE_CHARS[self.lang]))
         convo.append(
@@ -477,8 +492,9 @@ class ChatStoryWriter:
             convo.append(Message(role="assistant", content=" ".join(accepted)))
             convo[-3] = Message(role="assistant", content=" ".join(scene.sentences))
             del convo[-2:]  # one assistant turn per scene keeps the next prompt's prefix cached
-        else:
-            convo.pop()
+            return True
+        convo.pop()
+        return False
 
     def write(self, report: Callable[[float, str], None]) -> None:
         report(0.05, "planning the story")
@@ -499,13 +515,14 @@ class ChatStoryWriter:
         return sum(len(s) + 1 for s in self.opening) + sum(s.chars for s in self.scenes)
 
     def fit_length(self) -> None:
-        """Drop middle sentences (longest scenes first, never a scene's first sentence or the ending)."""
+        """Drop sentences until the story fits: longest scenes first, never a scene's only sentence,
+        and in the ending never its last line (the one that closes the story)."""
         while self.total_chars() > MAX_OVER * self.target:
-            middle = [s for s in self.scenes[:-1] if len(s.sentences) > 1]
-            if not middle:
+            trimmable = [s for s in self.scenes if len(s.sentences) > 1]
+            if not trimmable:
                 return
-            longest = max(middle, key=lambda s: s.chars)
-            longest.sentences.pop()
+            longest = max(trimmable, key=lambda s: s.chars)
+            longest.sentences.pop(-2 if longest is self.scenes[-1] else -1)
 
     def groups(self) -> list[tuple[list[str], ScenePlan]]:
         """Sentences per scene with its plan; the opening joins the first scene; empty scenes vanish."""
