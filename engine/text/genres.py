@@ -18,7 +18,7 @@ from engine.story import GENRES
 from engine.text.wordlists import word_set
 
 #: Words that vote for a genre when request.genre is "auto" (lemmas; Russian and English mixed).
-GENRE_WORDS: dict[str, set[str]] = {
+GENRE_WORDS: dict[str, frozenset[str]] = {
     "fairy_tale": word_set(
         "сказка сказочный дракон принцесса принц король королева царь царевна царевич ведьма фея "
         "волшебник волшебный колдун замок великан гном эльф единорог русалка богатырь баба-яга кощей "

@@ -183,6 +183,7 @@ class StoryWriter:
                 notes=notes,
             )
             drop_banned_sentences(story)
+            add_hero_cast(story, prompt, lang, genre)
         story.backends["text"] = backend.name
         story.style_en = story.style_en or STYLES.get(genre, STYLES["fairy_tale"])
         log.info(
@@ -291,6 +292,20 @@ def build_scenes(
         scene.tags_en = list(scene_plan.tags_en) or list(scene.keywords_en[:5])
         scenes.append(scene)
     return scenes
+
+
+def add_hero_cast(story: Story, prompt: str, lang: str, genre: str) -> None:
+    """Base models make no plan: the cast is the prompt's hero, present in every scene."""
+    from engine.text.premise import read_premise
+
+    if story.cast:
+        return
+    hero = read_premise(prompt, lang, genre, 10_000).hero
+    kind = hero.lemma if lang == "en" and not hero.proper else ""
+    story.cast = [CastMember("hero", hero.phrase or hero.name, kind_en=kind, hero=True)]
+    for scene in story.scenes:
+        scene.characters = scene.characters or ["hero"]
+        scene.tags_en = scene.tags_en or list(scene.keywords_en[:5])
 
 
 def drop_banned_sentences(story: Story) -> None:

@@ -184,7 +184,14 @@ def tiny_gguf(tmp_path_factory):
     pytest.importorskip("llama_cpp")
     path = tmp_path_factory.mktemp("tiny-gguf") / "tiny-qwen2.gguf"
     write_tiny_gguf(path)
-    return path
+    yield path
+    from engine.text.backends import _cache, llama_cpp
+
+    for key in [k for k in _cache if k.startswith("gguf:")]:
+        _cache.pop(key)
+    for llm in [llama_cpp._load(str(path), n, 256) for n in {llama_cpp.max_threads()}]:
+        llm.close()  # closed here, not by a destructor at interpreter exit (which llama-cpp-python trips over)
+    llama_cpp._load.cache_clear()
 
 
 def test_llama_cpp_chat_runs_a_local_gguf_with_its_chat_template(tiny_gguf):

@@ -112,7 +112,7 @@ def load_causal_lm(
             raise BackendUnavailable(
                 backend, f"{name_or_path} could not be downloaded into {hf_cache_dir()}: {exc}"
             ) from exc
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers types .to() oddly
     model.eval()
     return tokenizer, model
 
