@@ -28,6 +28,7 @@ from pathlib import Path
 
 from engine.device import cpu_threads
 from engine.errors import Cancelled, EngineError, StageError
+from engine.folder import exclusive
 from engine.progress import CancelToken, Progress, ProgressCallback, StageReporter
 from engine.story import STAGES, Story, StoryRequest
 
@@ -276,6 +277,7 @@ def load_request(folder: Path) -> StoryRequest:
     return StoryRequest(**json.loads((folder / REQUEST_FILE).read_text("utf-8")))
 
 
+@exclusive  # crash safety: one runner per story folder, stale attempt files swept (engine/folder.py)
 def run_story(
     request: StoryRequest,
     folder: Path,
@@ -330,6 +332,7 @@ def _forget(story: Story, redo: tuple[str, ...]) -> None:
                 story.done.remove(s)
 
 
+@exclusive  # crash safety: held across the re-save and the inner run_story (re-entrant)
 def revoice(
     folder: Path,
     voice: str,

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 from engine.backends import BackendStatus
+from engine.proc import run_plain  # children die with the engine (crash safety)
 from engine.video.fonts import emoji_font, find_font
 
 ENCODERS = ("libx264", "aac")
@@ -25,9 +26,7 @@ FILTERS = (
 
 def _ffmpeg_list(kind: str) -> str:
     try:
-        return subprocess.run(
-            ["ffmpeg", "-hide_banner", f"-{kind}"], capture_output=True, text=True, timeout=20, check=False
-        ).stdout
+        return run_plain(["ffmpeg", "-hide_banner", f"-{kind}"], timeout=20, text=True).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
 
