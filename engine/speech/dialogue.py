@@ -308,9 +308,9 @@ _RU_SKIP = {
 @lru_cache(maxsize=1)
 def _morph():
     try:
-        import pymorphy3
+        from engine.lang.morph import morph
 
-        return pymorphy3.MorphAnalyzer()
+        return morph()
     except Exception:  # without pymorphy3 names are keyed by their lowercase spelling
         return None
 

@@ -20,7 +20,7 @@ from engine.story import ASPECTS, Story
 from engine.timeline import crossfade_length, layout, picture_spans, total_duration
 from engine.video import audio, bitrate, kenburns, subtitles
 from engine.video.ffmpeg_run import run_ffmpeg
-from engine.video.fonts import find_font
+from engine.lang.fonts import find_font
 from engine.video.probe import probe
 
 FPS = 25
@@ -48,7 +48,7 @@ def _picture(story: Story, folder: Path, scene_pos: int, work: Path, size: tuple
     for rel in (scene.frame, scene.image):
         if rel and (folder / rel).is_file():
             return folder / rel
-    from engine.images.card import draw_card
+    from engine.video.card import draw_card
 
     path = work / f"card_{scene.index:02d}.png"
     draw_card(scene, story, size, path)

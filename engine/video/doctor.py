@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 from engine.backends import BackendStatus
-from engine.video.fonts import emoji_font, find_font
+from engine.lang.fonts import emoji_font, find_font
 
 ENCODERS = ("libx264", "aac")
 FILTERS = (
