@@ -7,13 +7,13 @@ model load. Voice ids are stable strings "<backend>:<voice>" (Silero: "silero:<l
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.speech.licences import rhvoice_licence
+from engine.settings import settings
 
 RHVOICE_DIRS = (Path("/usr/share/RHVoice/voices"), Path("/usr/local/share/RHVoice/voices"))
 
@@ -244,7 +244,8 @@ def catalogue() -> list[VoiceInfo]:
     """
     global _cache
     now = time.monotonic()
-    key = (os.environ.get("DIGITELLER_MODELS", ""), os.environ.get("DIGITELLER_HOME", ""))
+    env = settings()
+    key = (str(env.models or ""), str(env.home))
     if _cache is not None and now - _cache[0] < _CACHE_SECONDS and _cache[1] == key:
         return list(_cache[2])
     voices = [*_rhvoice_voices(), *_piper_voices(), *_espeak_voices(), *_silero_voices()]

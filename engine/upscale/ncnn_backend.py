@@ -21,6 +21,7 @@ import numpy as np
 
 from engine.device import cpu_threads
 from engine.errors import BackendUnavailable, StageError
+from engine.settings import settings
 from engine.upscale.models import ModelInfo, NcnnFiles, available_ncnn_scales
 from engine.upscale.upscaler import Upscaler
 
@@ -48,9 +49,9 @@ def ncnn_threads() -> int:
     on 2 shared cores at load 13: realesr-animevideov3 x4 on 64×48 took 1.44 s with 2 threads and
     0.067 s with 1. ``DIGITELLER_UPSCALE_THREADS`` overrides.
     """
-    forced = os.environ.get("DIGITELLER_UPSCALE_THREADS", "")
-    if forced.isdigit() and int(forced) > 0:
-        return int(forced)
+    forced = settings().upscale_threads
+    if forced is not None and forced > 0:
+        return forced
     cores = cpu_threads()
     try:
         load = os.getloadavg()[0]
@@ -65,7 +66,7 @@ _gpu_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def gpu_name() -> str | None:
     """The first Vulkan GPU's name, or None (no GPU, no Vulkan driver, or DIGITELLER_DEVICE=cpu)."""
-    if os.environ.get("DIGITELLER_DEVICE", "").lower() == "cpu" or not _vulkan_driver_listed():
+    if (settings().device or "").lower() == "cpu" or not _vulkan_driver_listed():
         return None
     ncnn = _import_ncnn()
     with _gpu_lock:
