@@ -67,6 +67,15 @@ def score(story: Story, folder: Path, duration: float, report: StageReporter) ->
     report(1.0, "music ready")
 
 
+class MusicScorer:
+    """The music block's entry for the pipeline (engine.blocks)."""
+
+    name = "music-transformer"
+
+    def score(self, story: Story, folder: Path, duration: float, report: StageReporter) -> None:
+        score(story, folder, duration, report)
+
+
 def doctor() -> list[BackendStatus]:
     """Rows for `python -m engine doctor`: the checkpoint, the renderer, the SoundFont."""
     from engine.music.checkpoint import checkpoint_file

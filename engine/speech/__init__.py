@@ -10,14 +10,24 @@
 Importing this package is cheap: no model is loaded until a voice is asked to speak.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from engine.speech.audio import SAMPLE_RATE
 from engine.speech.doctor import doctor
 from engine.speech.narrate import narrate
 from engine.speech.synth import synthesize, warm_up
 from engine.speech.voices import VoiceInfo, catalogue, chars_per_second, default_voice, voices_for
 
+if TYPE_CHECKING:
+    from engine.progress import StageReporter
+    from engine.story import Story
+
 __all__ = [
     "SAMPLE_RATE",
+    "Narrator",
     "VoiceInfo",
     "catalogue",
     "chars_per_second",
@@ -28,3 +38,16 @@ __all__ = [
     "voices_for",
     "warm_up",
 ]
+
+
+class Narrator:
+    """The speech block's entry for the pipeline (engine.blocks): narrates a story, and tells the text
+    block how fast a voice reads so the story is written to the right length."""
+
+    name = "speech"
+
+    def narrate(self, story: Story, folder: Path, report: StageReporter, voice: str | None) -> None:
+        narrate(story, folder, report, voice=voice)
+
+    def chars_per_second(self, voice: str | None, lang: str) -> float:
+        return chars_per_second(voice or default_voice(lang), lang)

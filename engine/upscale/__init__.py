@@ -6,6 +6,9 @@ Public API (light to import; numpy/PIL only, ncnn and torch load when a backend 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from engine.upscale.assets import ensure_assets
 from engine.upscale.frames import HEADROOM, fit_frames, frame_size, upscale_asset
 from engine.upscale.models import DEFAULT_MODEL, MODELS, ModelInfo
@@ -13,8 +16,13 @@ from engine.upscale.registry import BACKENDS, get_upscaler
 from engine.upscale.status import doctor
 from engine.upscale.upscaler import Upscaler
 
+if TYPE_CHECKING:
+    from engine.progress import StageReporter
+    from engine.story import Story
+
 __all__ = [
     "BACKENDS",
+    "FrameFitter",
     "DEFAULT_MODEL",
     "HEADROOM",
     "MODELS",
@@ -27,3 +35,13 @@ __all__ = [
     "get_upscaler",
     "upscale_asset",
 ]
+
+
+class FrameFitter:
+    """The upscale block's entry for the pipeline (engine.blocks): ``model`` names the Real-ESRGAN model."""
+
+    def __init__(self, model: str = "auto") -> None:
+        self.name = model
+
+    def fit_frames(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
+        fit_frames(story, folder, size, report, model=self.name)
