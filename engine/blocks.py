@@ -45,21 +45,29 @@ class MusicScorer(Protocol):
 class Illustrator(Protocol):
     """Images: ``folder/images/scene_XX.png`` of exactly ``size`` per scene (sets ``scene.image``)."""
 
-    def illustrate(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None: ...
+    def illustrate(
+        self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter
+    ) -> None: ...
 
 
 class FrameFitter(Protocol):
     """Upscale: each scene's picture brought to the frame size (sets ``scene.frame``)."""
 
-    def fit_frames(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None: ...
+    def fit_frames(
+        self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter
+    ) -> None: ...
 
 
 class Assembler(Protocol):
     """Video: the mp4 from frames, narration, music and subtitles; draws fallback text cards too."""
 
-    def assemble(self, story: Story, folder: Path, out_path: Path, report: StageReporter) -> dict[str, Any]: ...
+    def assemble(
+        self, story: Story, folder: Path, out_path: Path, report: StageReporter
+    ) -> dict[str, Any]: ...
 
-    def draw_cards(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None: ...
+    def draw_cards(
+        self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter
+    ) -> None: ...
 
 
 @dataclass(frozen=True)

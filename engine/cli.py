@@ -20,7 +20,6 @@ from engine.errors import BackendUnavailable, Cancelled, PromptError, StageError
 from engine.progress import CancelToken, Progress
 from engine.story import ASPECTS, GENRES, STAGES, StoryRequest
 
-
 EXAMPLES = """\
 examples:
   python -m engine story "Жил-был дракон, который боялся темноты" -o dragon.mp4
@@ -349,7 +348,13 @@ def _doctor(args: argparse.Namespace) -> int:
             statuses = doctor()
         except Exception as exc:  # doctor must report, not crash
             rows.append(
-                {"block": block, "name": "-", "ready": False, "detail": f"doctor failed: {exc}", "default": False}
+                {
+                    "block": block,
+                    "name": "-",
+                    "ready": False,
+                    "detail": f"doctor failed: {exc}",
+                    "default": False,
+                }
             )
             continue
         rows.extend(

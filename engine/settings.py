@@ -58,12 +58,18 @@ class EngineSettings(BaseSettings):
     offline: bool | None = Field(
         None, description="Deprecated: DIGITELLER_OFFLINE=1 means DIGITELLER_ALLOW_DOWNLOADS=0."
     )
-    device: str | None = Field(None, description="Force the torch device (cpu, cuda, mps); cpu also disables Vulkan.")
+    device: str | None = Field(
+        None, description="Force the torch device (cpu, cuda, mps); cpu also disables Vulkan."
+    )
     text_threads: int | None = Field(None, description="Threads for llama.cpp (default: the usable cores).")
-    upscale_threads: int | None = Field(None, description="Threads for ncnn upscaling (default: measured best).")
+    upscale_threads: int | None = Field(
+        None, description="Threads for ncnn upscaling (default: measured best)."
+    )
     gemma_gguf: Path | None = Field(None, description="Use this GGUF instead of the assembled Gemma 3 270M.")
     openmoji: Path | None = Field(None, description="An OpenMoji checkout to use instead of the npm package.")
-    soundfont: Path | None = Field(None, description="The SoundFont (.sf2) for the music (default FluidR3_GM).")
+    soundfont: Path | None = Field(
+        None, description="The SoundFont (.sf2) for the music (default FluidR3_GM)."
+    )
     rhvoice: str | None = Field(
         None, description="`subprocess` makes RHVoice run through its command line instead of the library."
     )

@@ -107,9 +107,7 @@ def run(fakes: Fakes, request: StoryRequest, folder: Path, *args, **kwargs) -> S
 def test_runs_every_stage_once_and_records_them(fakes: Fakes, tmp_path: Path) -> None:
     events: list[Progress] = []
     story = run(fakes, StoryRequest("Жил-был кот"), tmp_path, events.append)
-    assert sorted(fakes.calls) == sorted(
-        ["text", "speech", "music", "images", "upscale", "video"]
-    )
+    assert sorted(fakes.calls) == sorted(["text", "speech", "music", "images", "upscale", "video"])
     assert fakes.calls[0] == "text" and fakes.calls[-1] == "video"
     assert fakes.calls.index("music") > fakes.calls.index("speech")  # music follows the narration
     assert fakes.rates == [(None, "ru")]  # asked once, for the prompt's language
@@ -222,7 +220,10 @@ def test_cli_refuses_to_mix_two_stories_in_one_workdir(
     assert pipeline.load_request(tmp_path / "a.story").prompt == "Жил-был кот"  # nothing lost
 
     fakes.calls.clear()
-    assert cli.main(["story", "Жила-была лиса", "-o", str(out), "--quiet", "--fresh"], blocks=fakes.blocks()) == 0
+    assert (
+        cli.main(["story", "Жила-была лиса", "-o", str(out), "--quiet", "--fresh"], blocks=fakes.blocks())
+        == 0
+    )
     assert fakes.calls[0] == "text"
     assert pipeline.load_request(tmp_path / "a.story").prompt == "Жила-была лиса"
     assert out.read_bytes() == b"mp4"

@@ -38,6 +38,7 @@ class Illustrator:
     def illustrate(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
         illustrate(story, folder, size, report, backend=self.name)
 
+
 _SEED_CLASSES = {
     "vqgan": ("engine.images.seed.vqgan", "VQGANIllustrator"),
     "biggan": ("engine.images.seed.biggan", "BigGANIllustrator"),

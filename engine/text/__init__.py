@@ -44,7 +44,9 @@ class StoryWriter:
 
         from engine.text.writer import write_story as _write_story
 
-        return _write_story(replace(request, text_backend=self.name), report, chars_per_second=chars_per_second)
+        return _write_story(
+            replace(request, text_backend=self.name), report, chars_per_second=chars_per_second
+        )
 
 
 def write_story(

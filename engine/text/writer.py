@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass, field
 
 from engine.errors import BackendUnavailable, StageError
+from engine.lang import detect_language, is_native
 from engine.progress import StageReporter
 from engine.story import Story, StoryRequest
 from engine.text.backends import TextBackend, get_backend
@@ -33,7 +34,6 @@ from engine.text.cleanup import (
 from engine.text.examples import EXAMPLE, EXAMPLE_WORDS
 from engine.text.genres import HEADERS, BeatSpec, beat_specs, choose_genre
 from engine.text.judge import StoryContext, sentence_problem
-from engine.lang import detect_language, is_native
 from engine.text.moods import story_mood
 from engine.text.morph import en_is_known, ru_inflect, ru_parse, tokens
 from engine.text.premise import Hero, Premise, read_premise

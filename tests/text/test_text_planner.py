@@ -133,7 +133,9 @@ def test_length_targets():
     anna, aleksandr = chars_per_second("rhvoice:anna", "ru"), chars_per_second("rhvoice:aleksandr-hq", "ru")
     assert target_chars(75, "ru", anna) == int(75 * anna)
     assert target_chars(75, "ru", aleksandr) < target_chars(75, "ru", anna)
-    assert target_chars(75, "en", chars_per_second("piper:joe", "en")) == int(75 * chars_per_second("piper:joe", "en"))
+    assert target_chars(75, "en", chars_per_second("piper:joe", "en")) == int(
+        75 * chars_per_second("piper:joe", "en")
+    )
     assert 900 <= target_chars(75, "ru") <= 1300  # default voice: 60–90 s of speech
     assert scene_count(75) == 8 and scene_count(30) == 6 and scene_count(300) == 10
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.video.card import PALETTES, _clean_text, draw_card, fit_text, palette_for
 from engine.story import Scene, Story
+from engine.video.card import PALETTES, _clean_text, draw_card, fit_text, palette_for
 
 LONG_RU = ("Жил-был на краю дремучего леса старый мельник, и было у него три сына. " * 12).strip()
 TEXTS = [
