@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.speech.audio import SAMPLE_RATE
-from engine.speech.doctor import doctor
+from engine.speech.backends import doctor
 from engine.speech.narrate import narrate
 from engine.speech.synth import synthesize, warm_up
 from engine.speech.voices import VoiceInfo, catalogue, chars_per_second, default_voice, voices_for

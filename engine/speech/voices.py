@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.speech.licences import rhvoice_licence
 from engine.settings import settings
+from engine.speech.licences import rhvoice_licence
 
 RHVOICE_DIRS = (Path("/usr/share/RHVoice/voices"), Path("/usr/local/share/RHVoice/voices"))
 

@@ -109,3 +109,20 @@ def synth(text: str, voice: str, lang: str, cancel: CancelToken | None = None) -
     """``voice`` is the speaker ("aidar", "en_0"); ``lang`` picks the checkpoint."""
     model = load_package(ensure_model(lang))
     return synthesize_with(model, text, voice, cancel), SAMPLE_RATE
+
+
+class SileroBackend:
+    """The seed's Silero TTS from a checkpoint in the model cache (``TtsBackend``)."""
+
+    name = "silero"
+
+    def policy(self) -> Policy:
+        return POLICY
+
+    def synth(
+        self, text: str, voice: str, lang: str, cancel: CancelToken | None = None
+    ) -> tuple[np.ndarray, int]:
+        return synth(text, voice, lang, cancel)
+
+    def warm_up(self, voice: str, lang: str) -> None:
+        load_package(ensure_model(lang))
