@@ -9,8 +9,8 @@ from pathlib import Path
 
 from engine.errors import BackendUnavailable, EngineError
 from engine.upscale.alpha import ALPHA_MODES
+from engine.upscale.backends import BACKENDS
 from engine.upscale.models import DEFAULT_MODEL, MODELS
-from engine.upscale.registry import BACKENDS
 
 EPILOG = """models:
 {models}
@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default="auto", choices=["auto", *MODELS], help=f"auto = {DEFAULT_MODEL}")
     parser.add_argument("--scale", type=int, help="enlargement factor 1..16 (default: the model's native x4)")
     parser.add_argument(
-        "--backend", default="auto", choices=BACKENDS, help="auto: ncnn, or torch on a CUDA GPU with the .pth"
+        "--backend",
+        default="auto",
+        choices=("auto", *BACKENDS),
+        help="auto: ncnn, or torch on a CUDA GPU with the .pth",
     )
     parser.add_argument(
         "--tile",
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from PIL import Image, UnidentifiedImageError
 
-    from engine.upscale.registry import get_upscaler
+    from engine.upscale.backends import get_upscaler
 
     try:
         with Image.open(args.input) as img:

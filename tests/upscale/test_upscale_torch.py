@@ -12,8 +12,8 @@ from engine.upscale import MODELS
 
 torch = pytest.importorskip("torch")
 
-from engine.upscale.rrdbnet import RRDBConfig, RRDBNet, config_from_state_dict  # noqa: E402
-from engine.upscale.torch_backend import TorchUpscaler  # noqa: E402
+from engine.upscale.backends.torch import TorchUpscaler  # noqa: E402
+from engine.upscale.nets.rrdbnet import RRDBConfig, RRDBNet, config_from_state_dict  # noqa: E402
 
 X4PLUS = MODELS["realesrgan-x4plus"]
 
@@ -185,7 +185,7 @@ ANIME_V3 = MODELS["realesr-animevideov3"]
 
 def test_srvgg_full_size_layout_matches_the_ncnn_conversion():
     from engine.upscale.models import find_ncnn_files
-    from engine.upscale.srvgg import SRVGGNetCompact
+    from engine.upscale.nets.srvgg import SRVGGNetCompact
 
     keys = SRVGGNetCompact().state_dict()
     assert tuple(keys["body.0.weight"].shape) == (64, 3, 3, 3) and tuple(keys["body.1.weight"].shape) == (64,)
@@ -208,7 +208,7 @@ def test_srvgg_full_size_layout_matches_the_ncnn_conversion():
 
 
 def test_loads_a_random_srvgg_checkpoint_and_upscales(tmp_path):
-    from engine.upscale.srvgg import SRVGGConfig, SRVGGNetCompact
+    from engine.upscale.nets.srvgg import SRVGGConfig, SRVGGNetCompact
 
     weights = tmp_path / "realesr-animevideov3.pth"
     torch.manual_seed(0)

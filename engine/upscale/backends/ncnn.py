@@ -22,8 +22,8 @@ import numpy as np
 from engine.device import cpu_threads
 from engine.errors import BackendUnavailable, StageError
 from engine.settings import settings
+from engine.upscale.base import Upscaler
 from engine.upscale.models import ModelInfo, NcnnFiles, available_ncnn_scales
-from engine.upscale.upscaler import Upscaler
 
 #: Input pixels per tile side. Bounds memory: 512×512 → x4 with realesr-animevideov3 peaked at 439 / 490 /
 #: 892 MB RSS with tiles of 128 / 256 / the whole image (output buffers included).

@@ -19,8 +19,8 @@ import numpy as np
 from engine.device import torch_device
 from engine.errors import BackendUnavailable
 from engine.paths import models_dir
+from engine.upscale.base import Upscaler
 from engine.upscale.models import ModelInfo
-from engine.upscale.upscaler import Upscaler
 
 #: Tiles for the torch backend: RRDBNet needs ~2.4 KB of activations per *output* pixel in fp32.
 DEFAULT_TILE = 256
@@ -82,7 +82,7 @@ def load_state_dict(path: Path) -> dict[str, Any]:
 def build_network(state: dict[str, Any], path: Path) -> Any:
     """The network the checkpoint is for (RRDBNet: ``conv_first.*`` keys; SRVGGNetCompact:
     ``body.N.*``), shaped after its tensors, with the weights loaded strictly (every key must match)."""
-    from engine.upscale import rrdbnet, srvgg
+    from engine.upscale.nets import rrdbnet, srvgg
 
     arch = "RRDBNet" if "conv_first.weight" in state else "SRVGGNetCompact"
     try:
