@@ -17,9 +17,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from engine.lang.fonts import find_font
 from engine.progress import StageReporter
 from engine.story import Scene, Story
-from engine.lang.fonts import find_font
 
 #: (top colour, bottom colour, accent) per mood; unknown moods get a palette picked by their name.
 PALETTES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
