@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from engine.backends import BackendStatus
 from engine.blocks import Blocks
@@ -169,6 +170,53 @@ class _Bar:
             sys.stderr.write("\n")
 
 
+def _new_request(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, workdir: Path
+) -> StoryRequest | int:
+    """The request for a new PROMPT, or an exit code when the prompt or the workdir refuse it."""
+    from engine.pipeline import REQUEST_FILE, load_request
+    from engine.text import validate_prompt
+
+    try:
+        prompt = validate_prompt(args.prompt)
+    except PromptError as exc:
+        print(f"error: {exc}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
+        return 2
+    if args.scenes is not None and not 1 <= args.scenes <= 30:
+        parser.error("--scenes must be between 1 and 30")
+    if not 10 <= args.duration <= 600:
+        parser.error("--duration must be between 10 and 600 seconds")
+    request = StoryRequest(
+        prompt=prompt,
+        lang=args.lang,
+        voice=args.voice,
+        genre=args.genre,
+        scenes=args.scenes,
+        duration=args.duration,
+        aspect=args.aspect,
+        seed=args.seed,
+        music=not args.no_music,
+        text_backend=args.text_backend,
+        image_backend=args.image_backend,
+        upscale_model=args.upscale_model,
+    )
+    if args.fresh and workdir.exists():
+        shutil.rmtree(workdir)
+    if (workdir / REQUEST_FILE).exists():
+        previous = load_request(workdir)
+        if previous != request and not args.redo:
+            print(
+                f"error: {workdir} holds a story made from other settings (prompt «{previous.prompt[:60]}»).\n"
+                "Pass --fresh to replace it, another -o / --workdir for a new story, "
+                "or no PROMPT to resume it.",
+                file=sys.stderr,
+            )
+            return 2
+        if not args.redo:
+            print(f"resuming the story in {workdir} (--fresh starts it anew)", file=sys.stderr)
+    return request
+
+
 def _story(args: argparse.Namespace, parser: argparse.ArgumentParser, blocks: Blocks | None) -> int:
     from engine.pipeline import REQUEST_FILE, load_request, run_story
 
@@ -181,45 +229,10 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser, blocks: Bl
             parser.error("story: give a PROMPT, or --workdir of an existing story to resume or redo")
         request = load_request(workdir)
     else:
-        from engine.text import validate_prompt
-
-        try:
-            prompt = validate_prompt(args.prompt)
-        except PromptError as exc:
-            print(f"error: {exc}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
-            return 2
-        if args.scenes is not None and not 1 <= args.scenes <= 30:
-            parser.error("--scenes must be between 1 and 30")
-        if not 10 <= args.duration <= 600:
-            parser.error("--duration must be between 10 and 600 seconds")
-        request = StoryRequest(
-            prompt=prompt,
-            lang=args.lang,
-            voice=args.voice,
-            genre=args.genre,
-            scenes=args.scenes,
-            duration=args.duration,
-            aspect=args.aspect,
-            seed=args.seed,
-            music=not args.no_music,
-            text_backend=args.text_backend,
-            image_backend=args.image_backend,
-            upscale_model=args.upscale_model,
-        )
-        if args.fresh and workdir.exists():
-            shutil.rmtree(workdir)
-        if (workdir / REQUEST_FILE).exists():
-            previous = load_request(workdir)
-            if previous != request and not args.redo:
-                print(
-                    f"error: {workdir} holds a story made from other settings (prompt «{previous.prompt[:60]}»).\n"
-                    "Pass --fresh to replace it, another -o / --workdir for a new story, "
-                    "or no PROMPT to resume it.",
-                    file=sys.stderr,
-                )
-                return 2
-            if not args.redo:
-                print(f"resuming the story in {workdir} (--fresh starts it anew)", file=sys.stderr)
+        made = _new_request(args, parser, workdir)
+        if isinstance(made, int):
+            return made
+        request = made
     bar = _Bar(not args.quiet)
     cancel = CancelToken()
     try:
@@ -342,7 +355,7 @@ def _doctors() -> dict[str, Callable[[], list[BackendStatus]]]:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for block, doctor in _doctors().items():
         try:
             statuses = doctor()

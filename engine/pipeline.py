@@ -269,9 +269,12 @@ def run_story(
     assert run.story is not None
     with ThreadPoolExecutor(max_workers=min(2, cpu_threads()), thread_name_prefix="stage") as pool:
         narration: Future[None] = pool.submit(_stage_speech, run, request.voice, blocks)
-        pictures: Future[None] = pool.submit(
-            lambda: (_stage_images(run, request, blocks), _stage_upscale(run, request, blocks))
-        )
+
+        def picture_stages() -> None:  # upscale needs the images: one after the other, in one thread
+            _stage_images(run, request, blocks)
+            _stage_upscale(run, request, blocks)
+
+        pictures: Future[None] = pool.submit(picture_stages)
         try:
             narration.result()
             if request.music:

@@ -120,7 +120,7 @@ def split_paragraph(par: str, paragraph: int = 0) -> list[Segment]:
         if start > pos:
             out.extend(_split_dash_dialogue(par[pos:start], False, paragraph))
         # punctuation right after the closing quote (",", "!") belongs to the speech
-        tail = re.match(r"[,.!?…]*", par[end:]).group(0)
+        tail = re.match(r"[,.!?…]*", par[end:]).group(0)  # type: ignore[union-attr]  # `*` always matches
         # «Беги, — сказал дед, — беги!»: the author's remark inside the quotes is narration
         out.extend(_split_dash_dialogue(par[start : end + len(tail)], True, paragraph))
         pos = end + len(tail)
@@ -489,7 +489,12 @@ def assign_speakers(segments: list[Segment], lang: str, cast: Cast) -> None:
         if nxt is not None and not nxt.speech and nxt.paragraph == seg.paragraph:
             attr = attribute(nxt.text, context, known)
         before_ok = prv is not None and not prv.speech and prv.paragraph == seg.paragraph
-        if not attr.found and before_ok and (prv.text.rstrip().endswith(":") or lang != "ru"):
+        if (
+            not attr.found
+            and prv is not None
+            and before_ok
+            and (prv.text.rstrip().endswith(":") or lang != "ru")
+        ):
             attr = attribute(
                 prv.text, " ".join(x.text for x in segments[: i - 1] if not x.speech)[-400:], known
             )

@@ -143,15 +143,15 @@ def _rhvoice_voices() -> list[VoiceInfo]:
                     found.setdefault(d.name, d)
     out = []
     for name in (*RHVOICE_RU, *RHVOICE_EN, *sorted(set(found) - set(RHVOICE_RU) - set(RHVOICE_EN))):
-        d = found.get(name)
-        info = _read_voice_info(d / "voice.info") if d else {}
+        folder = found.get(name)
+        info = _read_voice_info(folder / "voice.info") if folder is not None else {}
         language = info.get("language", "Russian" if name in RHVOICE_RU else "English")
         lang = {"Russian": "ru", "English": "en"}.get(language)
         if lang is None:
             continue  # other languages' voices (Ukrainian, …) are not used by the stories
         package = "rhvoice-russian" if lang == "ru" else "rhvoice-english"
         why = ""
-        if d is None:
+        if folder is None:
             why = f"voice not installed (Debian non-free package {package})"
         elif binary is None:
             why = "RHVoice-test not found (Debian non-free package rhvoice)"

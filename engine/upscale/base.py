@@ -150,9 +150,11 @@ class Upscaler:
     ) -> Image.Image:
         chw = np.ascontiguousarray(rgb.transpose(2, 0, 1), dtype=np.float32) / 255.0
         for native in passes:
-            chw = run_tiled(
-                chw, lambda t, s=native: self._infer(t, s), native, self.tile, self.tile_pad, progress
-            )
+
+            def infer(tile: np.ndarray, s: int = native) -> np.ndarray:
+                return self._infer(tile, s)
+
+            chw = run_tiled(chw, infer, native, self.tile, self.tile_pad, progress)
             np.clip(chw, 0.0, 1.0, out=chw)
             step[0] += 1
         chw *= 255.0  # in place: at x4 the float buffer is the largest thing in memory

@@ -71,8 +71,8 @@ def probe(path: Path) -> MediaInfo:
     data = _ffprobe_json(path)
     fmt = data.get("format", {})
     streams = data.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"), {})
-    audio = next((s for s in streams if s.get("codec_type") == "audio"), {})
+    video: dict[str, Any] = next((s for s in streams if s.get("codec_type") == "video"), {})
+    audio: dict[str, Any] = next((s for s in streams if s.get("codec_type") == "audio"), {})
     duration = fmt.get("duration") or video.get("duration") or audio.get("duration")
     return MediaInfo(
         duration=round(float(duration), 3) if duration else 0.0,
