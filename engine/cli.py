@@ -19,7 +19,7 @@ from engine.backends import BackendStatus
 from engine.blocks import Blocks
 from engine.errors import BackendUnavailable, Cancelled, PromptError, StageError
 from engine.progress import CancelToken, Progress
-from engine.story import ASPECTS, GENRES, STAGES, StoryRequest
+from engine.story import ASPECTS, GENRES, STAGES, Story, StoryRequest
 
 EXAMPLES = """\
 examples:
@@ -278,8 +278,9 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser, blocks: Bl
     return 0
 
 
-def _summary(story, workdir: Path, output: Path) -> dict:
-    """OUT.json: what the issue asks for, with absolute paths so it is usable away from the workdir."""
+def _summary(story: Story, workdir: Path, output: Path) -> dict[str, Any]:
+    """OUT.json: title, scenes (text, prompts, pictures, timed lines), backends, timings and the video
+    facts, with absolute paths so it is usable away from the workdir."""
     return {
         "title": story.title,
         "prompt": story.prompt,

