@@ -18,7 +18,7 @@ from engine.lang.fonts import Font, emoji_font, find_font
 from engine.lang.language import SUPPORTED, detect_language, is_native, script_counts
 from engine.lang.markup import strip_markup
 from engine.lang.morph import morph
-from engine.lang.sentences import split_sentences, words
+from engine.lang.sentences import sentence_pieces, split_sentences, words
 
 __all__ = [
     "SUPPORTED",
@@ -29,6 +29,7 @@ __all__ = [
     "is_native",
     "morph",
     "script_counts",
+    "sentence_pieces",
     "split_sentences",
     "strip_markup",
     "words",

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from engine.lang.sentences import sentence_pieces
+
 DASHES = "—–"
 # small models and users often type a hyphen for the dialogue dash: "- Привет! - сказал волк."
 _DASH = rf"(?:[{DASHES}]|-(?=\s))"
@@ -150,29 +152,13 @@ def _merge_narration(segments: list[Segment]) -> None:
             k += 1
 
 
-_NO_BREAK_AFTER = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Prof|Jr|Sr|No|vs|etc|e\.g|i\.e|г|гг|т|др|пр|см|ул|им|св|стр|тыс|руб|коп|напр)"
-    r"|\b[A-ZА-ЯЁ])\.$"
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"]?\s+(?=[«„“\"—–(\-]?\s*[A-ZА-ЯЁ0-9])")
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences of a segment, keeping every character (so subtitles can be timed per sentence).
 
-    A break needs end punctuation, a space and a capital (or digit, quote, dash) next; it is not
-    taken after abbreviations ("Mr.", "т.", "г.") or initials ("А. С. Пушкин").
+    razdel (engine.lang) decides where sentences end: it knows abbreviations ("Mr.", "т. е.", "г.")
+    and initials ("А. С. Пушкин") and keeps a closing quote with its sentence.
     """
-    pieces: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        head = text[start : m.start()]
-        if _NO_BREAK_AFTER.search(head.rstrip('»”"')):
-            continue
-        pieces.append(text[start : m.end()])
-        start = m.end()
-    pieces.append(text[start:])
-    return [p for p in pieces if p.strip()]
+    return sentence_pieces(text)
 
 
 def speakable(text: str) -> str:

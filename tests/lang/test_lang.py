@@ -59,3 +59,18 @@ def test_importing_the_layer_is_cheap() -> None:
     code = "import sys, engine.lang; print(sorted({'pymorphy3', 'razdel', 'PIL'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sentence_pieces_keep_every_character() -> None:
+    from engine.lang import sentence_pieces
+
+    text = "«Беги!» Лиса побежала.  Волк — за ней. Mr. Smith met Dr. Who."
+    pieces = sentence_pieces(text)
+    assert "".join(pieces) == text
+    assert [p.strip() for p in pieces] == [
+        "«Беги!»",
+        "Лиса побежала.",
+        "Волк — за ней.",
+        "Mr. Smith met Dr. Who.",
+    ]
+    assert sentence_pieces("   ") == []
