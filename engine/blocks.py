@@ -59,7 +59,10 @@ class FrameFitter(Protocol):
 
 
 class Assembler(Protocol):
-    """Video: the mp4 from frames, narration, music and subtitles; draws fallback text cards too."""
+    """Video: places the scenes on the clock the narration sets, draws fallback text cards, and makes
+    the mp4 from frames, narration, music and subtitles."""
+
+    def layout(self, story: Story, folder: Path) -> float: ...
 
     def assemble(
         self, story: Story, folder: Path, out_path: Path, report: StageReporter

@@ -27,7 +27,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from engine import timeline
 from engine.blocks import Blocks, build_blocks
 from engine.device import cpu_threads
 from engine.errors import Cancelled, EngineError, StageError
@@ -178,7 +177,7 @@ def _stage_speech(run: _Run, voice: str | None, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
         assert run.story is not None
         blocks.speech.narrate(run.story, run.folder, report, voice)
-        timeline.layout(run.story, run.folder)
+        blocks.video.layout(run.story, run.folder)  # the narration sets the clock: music follows it
 
     run.stage("speech", work)
 

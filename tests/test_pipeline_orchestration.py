@@ -62,12 +62,12 @@ class Fakes:
         self._call("speech")
         story.voice = voice or "rhvoice:anna"
         for s in story.scenes:
-            s.audio = f"speech/scene_{s.index:02d}.wav"  # no file: the timeline guesses from the text
+            s.audio = f"speech/scene_{s.index:02d}.wav"
 
     # music
     def score(self, story: Story, folder: Path, duration: float, report) -> None:
         self._call("music")
-        assert duration > 2.0  # follows the narration's timeline
+        assert duration == 17.0  # the last scene's end on the timeline (15 s) + 2 s
         story.music = "music/score.wav"
 
     # images
@@ -89,6 +89,12 @@ class Fakes:
         out_path.write_bytes(b"mp4")
         return {"file": out_path.name, "duration": 15.0}
 
+    def layout(self, story: Story, folder: Path) -> float:
+        self._call("layout")
+        for i, s in enumerate(story.scenes):
+            s.start, s.end = i * 5.0, i * 5.0 + 5.0
+        return 15.0
+
     def draw_cards(self, story: Story, folder: Path, size, report) -> None:
         for s in story.scenes:
             self._call("card")
@@ -107,9 +113,9 @@ def run(fakes: Fakes, request: StoryRequest, folder: Path, *args, **kwargs) -> S
 def test_runs_every_stage_once_and_records_them(fakes: Fakes, tmp_path: Path) -> None:
     events: list[Progress] = []
     story = run(fakes, StoryRequest("Жил-был кот"), tmp_path, events.append)
-    assert sorted(fakes.calls) == sorted(["text", "speech", "music", "images", "upscale", "video"])
+    assert sorted(fakes.calls) == sorted(["text", "speech", "layout", "music", "images", "upscale", "video"])
     assert fakes.calls[0] == "text" and fakes.calls[-1] == "video"
-    assert fakes.calls.index("music") > fakes.calls.index("speech")  # music follows the narration
+    assert fakes.calls.index("music") > fakes.calls.index("layout") > fakes.calls.index("speech")
     assert fakes.rates == [(None, "ru")]  # asked once, for the prompt's language
     assert fakes.calls.index("upscale") > fakes.calls.index("images")
     assert story.done == [s for s in story.done if s in pipeline.STAGES] and set(story.done) == set(
@@ -148,7 +154,7 @@ def test_revoice_keeps_text_and_pictures(fakes: Fakes, tmp_path: Path) -> None:
     run(fakes, StoryRequest("Жил-был кот"), tmp_path)
     fakes.calls.clear()
     story = pipeline.revoice(tmp_path, "rhvoice:pavel", blocks=fakes.blocks())
-    assert sorted(fakes.calls) == ["music", "speech", "video"]
+    assert sorted(fakes.calls) == ["layout", "music", "speech", "video"]
     assert story.voice == "rhvoice:pavel"
     assert pipeline.load_request(tmp_path).voice == "rhvoice:pavel"
 

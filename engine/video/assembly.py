@@ -19,10 +19,10 @@ from engine.lang.fonts import find_font
 from engine.progress import StageReporter
 from engine.settings import MAX_VIDEO_BYTES
 from engine.story import ASPECTS, Story
-from engine.timeline import crossfade_length, layout, picture_spans, total_duration
 from engine.video import audio, bitrate, kenburns, subtitles
 from engine.video.ffmpeg_run import run_ffmpeg
 from engine.video.media import probe
+from engine.video.timeline import crossfade_length, layout, picture_spans, total_duration
 
 FPS = 25
 #: Chosen by measurement (engine/video/bench.py, CPU s per video s at 720p, whole assembly):

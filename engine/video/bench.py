@@ -20,10 +20,10 @@ from pathlib import Path
 
 from engine.progress import null_reporter
 from engine.story import Line, Scene, Story
-from engine.timeline import layout
 from engine.video import assembly as assemble_mod
 from engine.video import kenburns
 from engine.video.media import probe
+from engine.video.timeline import layout
 
 
 def _children_cpu() -> float:

@@ -14,9 +14,9 @@ import engine.video.ffmpeg_run as ffmpeg_run
 from engine.errors import Cancelled
 from engine.progress import CancelToken, Progress, StageReporter, null_reporter
 from engine.story import ASPECTS
-from engine.timeline import total_duration
 from engine.video import assemble, doctor, probe
 from engine.video.subtitles import read_ass_texts
+from engine.video.timeline import total_duration
 from tests.video.conftest import StoryFactory
 
 TINY = (320, 180)
