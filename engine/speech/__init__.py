@@ -1,5 +1,15 @@
-"""The narration block (TTS). Public API used by the pipeline and the bot:
+"""The narration block (TTS).
 
+Module map: ``base`` (the ``TtsBackend`` Protocol), ``backends/`` (``rhvoice`` + ``rhvoice_lib``,
+``piper``, ``silero``, ``espeak``; the registry ``get_backend``/``BACKENDS``/``doctor``), ``voices``
+(the catalogue: every voice, its licence, whether it can speak here, its reading speed),
+``normalize`` (numbers, abbreviations, symbols, Latin words → speakable text per backend policy),
+``dialogue`` (narration vs direct speech, who speaks), ``synth`` (one line → one wav: normalise,
+synthesise, resample, trim, loudness), ``narrate`` (a story's scenes → timed audio), ``audio`` and
+``loudness`` (wav I/O, own BS.1770 meter), ``measure`` (reading-speed measurement), ``licences``.
+
+Public API used by the pipeline and the bot:
+- ``Narrator``: the pipeline's entry (engine.blocks);
 - ``catalogue()`` / ``voices_for(lang)`` / ``default_voice(lang)``: the voices and which can speak;
 - ``synthesize(text, voice_id, out_wav, report=None) -> seconds``: one line to one wav;
 - ``narrate(story, folder, report, voice=None)``: every scene to timed, loudness-normalised audio;
