@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from engine.video.timeline import total_duration
 
 from engine import proc
 from engine.errors import FolderBusy, StageError
 from engine.folder import attempt, attempt_path, clear_folder, folder_lock, remove_stale_attempts
 from engine.story import Story
-from engine.timeline import total_duration
 from engine.video.verify import check_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -172,6 +172,7 @@ ENCODE_ARGS = ("--scenes", "4", "--seconds", "8", "--size", "640x360")
 
 def test_sigkill_during_encode_leaves_no_child_and_resume_delivers_a_clean_video(tmp_path: Path) -> None:
     folder = tmp_path / "k.story"
+
     def writing() -> bool:  # the encode has put bytes into its attempt file: we are mid-encode
         return any(p.stat().st_size > 0 for p in folder.glob("story.*.part.mp4"))
 

@@ -18,8 +18,8 @@ from engine.errors import BackendUnavailable, StageError
 from engine.folder import attempt
 from engine.progress import StageReporter
 from engine.story import Story
-from engine.upscale.registry import get_upscaler
-from engine.upscale.upscaler import MAX_SCALE, Upscaler
+from engine.upscale.backends import get_upscaler
+from engine.upscale.base import MAX_SCALE, Upscaler
 
 log = logging.getLogger(__name__)
 
