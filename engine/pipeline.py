@@ -30,7 +30,7 @@ from pathlib import Path
 from engine.blocks import Blocks, build_blocks
 from engine.device import cpu_threads
 from engine.errors import Cancelled, EngineError, StageError
-from engine.folder import exclusive
+from engine.folder import attempt, exclusive
 from engine.lang import detect_language, strip_markup
 from engine.progress import CancelToken, Progress, ProgressCallback, StageReporter
 from engine.story import STAGES, Story, StoryRequest
@@ -231,7 +231,8 @@ def _stage_video(run: _Run, blocks: Blocks) -> None:
 
 
 def _save_request(folder: Path, request: StoryRequest) -> None:
-    (folder / REQUEST_FILE).write_text(json.dumps(asdict(request), ensure_ascii=False, indent=2), "utf-8")
+    with attempt(folder / REQUEST_FILE) as tmp:  # crash safety: never a half-written request.json
+        tmp.write_text(json.dumps(asdict(request), ensure_ascii=False, indent=2), "utf-8")
 
 
 def load_request(folder: Path) -> StoryRequest:

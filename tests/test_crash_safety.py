@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from engine.video.timeline import total_duration
 
 from engine import proc
 from engine.errors import FolderBusy, StageError
 from engine.folder import attempt, attempt_path, clear_folder, folder_lock, remove_stale_attempts
 from engine.story import Story
+from engine.video.timeline import total_duration
 from engine.video.verify import check_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,16 +167,18 @@ def _attempt_files(folder: Path) -> list[Path]:
 # ---------------------------------------------------------------- the faults
 
 
+def _encoding(folder: Path) -> Callable[[], bool]:
+    """True once the encode has put bytes into its attempt file: the kill lands mid-encode."""
+    return lambda: any(p.stat().st_size > 0 for p in folder.glob("story.*.part.mp4"))
+
+
 ENCODE_ARGS = ("--scenes", "4", "--seconds", "8", "--size", "640x360")
 
 
 def test_sigkill_during_encode_leaves_no_child_and_resume_delivers_a_clean_video(tmp_path: Path) -> None:
     folder = tmp_path / "k.story"
 
-    def writing() -> bool:  # the encode has put bytes into its attempt file: we are mid-encode
-        return any(p.stat().st_size > 0 for p in folder.glob("story.*.part.mp4"))
-
-    family = _kill_when_child(_driver(folder, *ENCODE_ARGS), "-progress", writing)  # the encode, not the mix
+    family = _kill_when_child(_driver(folder, *ENCODE_ARGS), "-progress", _encoding(folder))
     assert _left_behind(family, folder) == []
     assert not (folder / "story.mp4").exists()  # the killed attempt never delivered anything
     assert "video" not in Story.load(folder / "story.json").done
@@ -413,3 +415,21 @@ def test_cancelled_run_kills_its_child() -> None:
         proc.run(["sleep", "30"], stage="video", cancel=token)
     assert time.monotonic() - started < 5
     assert not [pid for pid in _descendants(os.getpid()) if "sleep 30" in _cmdline(pid)]
+
+
+@pytest.mark.slow
+def test_the_real_engine_killed_mid_encode_resumes_to_a_clean_video(tmp_path: Path) -> None:
+    """The issue's own steps: `python -m engine story PROMPT -o k.mp4`, SIGKILL during the encode,
+    the same command again, then `ffmpeg -v error -i k.mp4 -f null -` must print nothing."""
+    out = tmp_path / "k.mp4"
+    folder = out.with_suffix(".story")
+    cmd = [sys.executable, "-m", "engine", "story", "Жил-был маленький дракон, который боялся темноты.",
+           "-o", str(out), "--quiet", "--no-music", "--duration", "30"]  # fmt: skip
+    first = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    family = _kill_when_child(first, "-progress", _encoding(folder), timeout=900)
+    assert _left_behind(family, folder) == []
+    assert not out.exists() and not (folder / "story.mp4").exists()
+    second = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert _attempt_files(folder) == []
+    assert _decode_errors(out) == []
