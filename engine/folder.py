@@ -12,7 +12,8 @@ again, so two rules keep the folder sound:
   without it Linux answers ENOLCK and the run stops with a clear error rather than running
   unlocked. The lock file is never deleted (deleting it would let a newcomer lock a fresh inode
   while the old holder still works); a holder checks after locking that the path still names the
-  inode it locked. Its descriptor is close-on-exec, so children (ffmpeg, …) never inherit the lock.
+  inode it locked. Its descriptor is close-on-exec, so children (ffmpeg, …) never inherit the lock
+  (a bare ``fork`` without exec would share it: the bot's job process is *spawned*).
 * **Attempt files.** Every stage writes a file under a name of its own attempt,
   ``<stem>.<pid>-<n>.part<suffix>`` (:func:`attempt`), and renames it over the real name
   (``os.replace``, atomic on POSIX) only once it is complete and checked. So a reader sees the old
@@ -46,10 +47,12 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = ".lock"
 
-#: ``name.<pid>-<n>.part.ext`` (ours) and the older fixed names some writers used
-#: (``x.wav.part``, ``x.part.png``, ``story.part.mp4``, ``x.tmp.png``, ``x.json.tmp``).
+#: ``name.<pid>-<n>.part.ext`` (ours) and the fixed temp names some writers used before
+#: (``x.wav.part``, ``x.part.png``, ``story.part.mp4``, ``x.tmp.png``, ``story.json.tmp``) — nothing
+#: broader, so a ``--workdir`` pointed at a folder with other files (a browser's ``x.zip.part``)
+#: never loses them.
 _ATTEMPT = re.compile(
-    r"(\.\d+-\d+\.part(\.[A-Za-z0-9]+)?|\.part|\.part\.[A-Za-z0-9]+|\.tmp\.png|\.json\.tmp)$"
+    r"(\.\d+-\d+\.part(\.[A-Za-z0-9]+)?|\.wav\.part|\.part\.png|^story\.part\.mp4|\.tmp\.png|\.json\.tmp)$"
 )
 _counter = itertools.count(1)
 

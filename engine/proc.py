@@ -119,7 +119,13 @@ class _Spawner:
             return make()
         fut: Future[subprocess.Popen] = Future()
         self._jobs.put((make, fut))
-        return fut.result()
+        try:
+            return fut.result()
+        except BaseException:  # interrupted while waiting (Ctrl-C): the child must not run unowned
+            if not fut.cancel():
+                with contextlib.suppress(BaseException):
+                    kill_tree(fut.result(timeout=10))
+            raise
 
 
 _spawner = _Spawner()

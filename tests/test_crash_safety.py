@@ -367,7 +367,9 @@ def test_attempt_renames_only_on_success_and_sweeping_spares_real_files(tmp_path
     for p in stale:
         p.write_bytes(b"x")
     (tmp_path / "story.json").write_text("{}")
+    (tmp_path / "download.zip.part").write_bytes(b"not ours")  # a --workdir may hold other files
     assert sorted(remove_stale_attempts(tmp_path)) == sorted(stale)
+    assert (tmp_path / "download.zip.part").exists()
     assert final.exists() and (tmp_path / "story.json").exists()
 
 
