@@ -209,7 +209,7 @@ def test_sigkill_during_narration_leaves_no_child_and_resume_finishes(tmp_path: 
 def test_a_second_runner_on_the_same_folder_is_turned_away(tmp_path: Path) -> None:
     folder = tmp_path / "two.story"
     args = ("--scenes", "2", "--seconds", "3", "--size", "320x180")
-    first = _driver(folder, *args, "--slow-speech", "2")
+    first = _driver(folder, *args, "--slow-speech", "5")  # holds the folder ~10 s
     assert _wait_for(lambda: any("-re" in _cmdline(c) for c in _descendants(first.pid)), 120, 0.02)
     started = time.monotonic()
     code, log = _finish(_driver(folder, *args), timeout=120)
