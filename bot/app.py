@@ -23,6 +23,7 @@ from bot.handlers import routers
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.runner import StoryRunner
 from bot.settings import Settings
+from bot.telegram_io import install_retry
 from bot.user_cache import UserCache
 from storage import db
 
@@ -33,11 +34,13 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(
+    bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    install_retry(bot, settings.send_retries, settings.retry_base_delay)  # one policy for every call
+    return bot
 
 
 @dataclass

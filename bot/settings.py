@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     polling_timeout: int = 10
 
-    workers: int = 1  # engine jobs at once: one per accelerator
+    # Empty: the engine runs on this machine (no other service). A Redis URL, e.g.
+    # redis://127.0.0.1:6379/0: jobs go to `python -m engine worker` processes on any machine.
+    queue_url: str = ""
+    workers: int = 1  # engine jobs at once on this machine (QUEUE_URL empty): one per accelerator
     # "process": the engine runs in a spawned worker process (models stay warm there; the bot keeps
     # the GIL, so replies stay fast during a render). "thread": in-process (tests with fakes).
     executor: Literal["thread", "process"] = "process"
