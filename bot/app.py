@@ -24,7 +24,7 @@ from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.runner import StoryRunner
 from bot.settings import Settings
 from bot.telegram_io import install_retry
-from bot.user_cache import UserCache
+from bot.user_cache import UserCache, UserRegistrar
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,12 @@ def create_dispatcher(
     dp["user_cache"] = cache = UserCache()
     cache.watch(sessions.kw["sync_session_class"])
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
-    dp.update.outer_middleware(UserMiddleware(cache))
+    dp["user_registrar"] = registrar = UserRegistrar(sessions)
+    dp.update.outer_middleware(UserMiddleware(cache, registrar))
     dp.include_routers(*routers())
 
     async def on_startup(bot: Bot) -> None:
+        await registrar.warm()  # the first burst must not pay for the connection and query compiles
         await runner.start(bot)
         try:
             await bot.set_my_commands(

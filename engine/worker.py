@@ -39,6 +39,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
+from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 
 from engine.distqueue import keys
@@ -48,7 +49,8 @@ from engine.jobs import JobSpec, JobTimeout, StoryEngine, error_to_dict, progres
 from engine.progress import CancelToken, Progress
 
 log = logging.getLogger("engine.worker")
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# SendTaskError: taskiq wraps a failed XADD of a message (Redis restarting) in it.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, SendTaskError)
 
 
 class Worker:

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -65,6 +66,50 @@ async def get_or_create_user(
     user = await session.get(User, user_id, populate_existing=True)
     assert user is not None
     return user
+
+
+def _language(language_code: str | None) -> str:
+    return "ru" if (language_code or "").lower().startswith(("ru", "uk", "be", "kk")) else "en"
+
+
+async def load_or_create_users(session: AsyncSession, wanted: dict[int, dict[str, Any]]) -> dict[int, User]:
+    """Rows of many users at once, created where missing (first contact) and marked seen.
+
+    ``wanted``: user id → first_name, username, language_code from Telegram. One SELECT, one
+    multi-row INSERT … ON CONFLICT DO NOTHING (a concurrent first contact may win), one SELECT of
+    what was inserted; users unseen for 5 minutes or marked blocked get ``last_seen`` = now and
+    ``blocked`` = False (they wrote to us). The caller commits.
+    """
+    if not wanted:
+        await session.execute(select(User.id).where(User.id == 0))
+        return {}
+    ids = list(wanted)
+    found = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(ids)))}
+    now = utcnow()
+    missing = [uid for uid in ids if uid not in found]
+    if missing:
+        rows = [
+            {
+                "id": uid,
+                "first_name": str(wanted[uid].get("first_name") or "")[:256],
+                "username": wanted[uid].get("username"),
+                "language": _language(wanted[uid].get("language_code")),
+                "language_chosen": False,
+                "aspect": "16:9",
+                "length": "medium",
+                "awaiting_prompt": False,
+                "blocked": False,
+                "created_at": now,
+                "last_seen": now,
+            }
+            for uid in missing
+        ]
+        await session.execute(sqlite_insert(User).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+        found.update({u.id: u for u in await session.scalars(select(User).where(User.id.in_(missing)))})
+    for user in found.values():
+        if user.blocked or now - user.last_seen > timedelta(minutes=5):
+            user.blocked, user.last_seen = False, now
+    return found
 
 
 async def create_story(session: AsyncSession, **fields: object) -> Story:

@@ -28,6 +28,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 
 from engine.distqueue import keys
@@ -38,7 +39,8 @@ from engine.progress import Progress
 from engine.queue import JobHandle, JobInfo, QueueRejected, QueueStopped, WorkerInfo
 
 log = logging.getLogger(__name__)
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
+# SendTaskError: taskiq wraps a failed XADD of a message (Redis restarting) in it.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, SendTaskError)
 
 
 class RedisQueue:
@@ -63,6 +65,7 @@ class RedisQueue:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._workers: list[WorkerInfo] = []
         self._stopping = False
+        self._kick_lock = asyncio.Lock()
 
     # ----------------------------------------------------------------- life cycle
     async def start(self) -> None:
@@ -113,9 +116,22 @@ class RedisQueue:
             raise QueueRejected("busy", f"{len(waiting)} jobs are waiting already")
         handle = self._track(spec, on_progress, on_position)
         self._notify_positions()
-        await self._kick_eligible()
+        try:
+            await self._kick_eligible()
+        except REDIS_DOWN:  # the job waits in the bot's line; handed over once Redis answers again
+            log.warning("redis unreachable; job %s waits in the bot until it is back", spec.job_id)
+            self._spawn(self._kick_later())
         self._spawn(self._follow(handle, "0"))
         return handle
+
+    async def _kick_later(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(1.0)
+            try:
+                await self._kick_eligible()
+                return
+            except REDIS_DOWN:
+                continue
 
     async def follow(
         self,
@@ -155,13 +171,14 @@ class RedisQueue:
 
     async def _kick_eligible(self) -> None:
         """Hand Redis the first waiting job of each owner who has none there yet."""
-        busy = {self._handles[j].owner for j in self._kicked if j in self._handles}
-        for handle in list(self._handles.values()):
-            if handle.job_id in self._kicked or handle.owner in busy or handle.state != "waiting":
-                continue
-            busy.add(handle.owner)
-            self._kicked.add(handle.job_id)
-            await self._kick(self._specs[handle.job_id])
+        async with self._kick_lock:  # one pass at a time: a job is never handed over twice
+            busy = {self._handles[j].owner for j in self._kicked if j in self._handles}
+            for handle in list(self._handles.values()):
+                if handle.job_id in self._kicked or handle.owner in busy or handle.state != "waiting":
+                    continue
+                busy.add(handle.owner)
+                await self._kick(self._specs[handle.job_id])
+                self._kicked.add(handle.job_id)
 
     async def _kick(self, spec: JobSpec) -> None:
         assert self.redis is not None and self.broker is not None

@@ -107,7 +107,9 @@ class Workers:
             "DT_FAKE_STEP_DELAY": "0.02",
         }
 
-    def start(self, n: int = 1, **env: str) -> list[subprocess.Popen[bytes]]:
+    def start(
+        self, n: int = 1, engine_spec: str = "tests.distqueue.fake_engine:make", **env: str
+    ) -> list[subprocess.Popen[bytes]]:
         started = []
         for _ in range(n):
             i = len(self.procs)
@@ -121,7 +123,7 @@ class Workers:
                 "--data-dir",
                 str(self.data_dir),
                 "--engine",
-                "tests.distqueue.fake_engine:make",
+                engine_spec,
                 "--warm",
                 "",
                 "--id",
@@ -190,8 +192,8 @@ async def make_bot(
 ) -> AsyncIterator[Any]:
     started: list[Harness] = []
 
-    async def make(**overrides: Any) -> Harness:
-        h = Harness(stub, engine, tmp_path, queue_url=redis_server.url, **overrides)
+    async def make(bot_engine: Any = None, **overrides: Any) -> Harness:
+        h = Harness(stub, bot_engine or engine, tmp_path, queue_url=redis_server.url, **overrides)
         await h.start()
         started.append(h)
         return h
