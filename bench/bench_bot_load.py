@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,6 +59,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
+def start_redis_queue(args: argparse.Namespace, tmp: Path) -> tuple[Any, Any, dict]:
+    """redis-server and ``--queue-workers`` engine workers (fake engine); Harness overrides."""
+    from tests.distqueue.conftest import RedisServer, Workers
+
+    redis = RedisServer(tmp / "redis")
+    redis.start()
+    pool = Workers(redis, tmp / "data", tmp)
+    pool.env["DT_FAKE_STEP_DELAY"] = str(args.redis_step_delay)
+    pool.start(args.queue_workers)
+    return redis, pool, {"queue_url": redis.url}
+
+
 async def main(args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-bot-"))
     stub = StubServer(workdir=tmp / "stub")
@@ -69,17 +82,7 @@ async def main(args: argparse.Namespace) -> dict:
     stub.user(RENDERER, "Renderer", "en")
     for u in users:
         stub.user(u, f"User{u}", "en")
-    redis = pool = None
-    extra: dict = {}
-    if args.queue == "redis":
-        from tests.distqueue.conftest import RedisServer, Workers
-
-        redis = RedisServer(tmp / "redis")
-        redis.start()
-        pool = Workers(redis, tmp / "data", tmp)
-        pool.env["DT_FAKE_STEP_DELAY"] = str(args.redis_step_delay)
-        pool.start(args.queue_workers)
-        extra["queue_url"] = redis.url
+    redis, pool, extra = start_redis_queue(args, tmp) if args.queue == "redis" else (None, None, {})
     h = Harness(
         stub,
         engine,

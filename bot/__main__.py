@@ -22,7 +22,7 @@ from bot.webhook import start_webhook
 
 async def main() -> None:
     try:
-        settings = Settings()  # type: ignore[call-arg]
+        settings = Settings()
     except ValidationError as err:
         sys.exit(f"Bad configuration (see .env.example):\n{err}")
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

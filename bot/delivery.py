@@ -5,20 +5,18 @@ first byte is sent, and the Telegram file id after. A restart sends stories that
 whose upload never began; one whose upload began but left no file id may have reached the user,
 so it is not sent again on its own (the user still has it in /history).
 
-Within the limit: the Bot API refuses uploads over about 50 MB (HTTP 413) and the exact byte count is undocumented,
-so: check the size first and re-encode smaller when over; if Telegram still answers 413, re-encode
-to half the size and try again; as a last resort send the smallest version as a document. Sending
-by file id (history) never uploads anything.
+Within the limit: the Bot API refuses uploads over about 50 MB (HTTP 413) and the exact byte count
+is undocumented, so: check the size first and re-encode smaller when over; if Telegram still
+answers 413, re-encode to half the size and try again; as a last resort send the smallest version
+as a document. Sending by file id (history) never uploads anything. The media work itself (probe,
+re-encode into a byte budget) is the engine's video block: engine.video.media.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
-import json
 import logging
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.keyboards import video_keyboard
 from bot.texts import shorten, t
-from engine.proc import run
+from engine.errors import StageError
+from engine.video.media import fit_to_bytes, probe
 from storage import repo
 from storage.models import Story
 
@@ -48,79 +47,11 @@ class Sent:
     message: Message
 
 
-def probe(path: Path) -> dict[str, float]:
-    """Duration, width, height of an mp4 (ffprobe); empty when unreadable."""
-    try:
-        out = subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-select_streams",
-                "v:0",
-                "-show_entries",
-                "stream=width,height:format=duration",
-                "-of",
-                "json",
-                str(path),
-            ],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-        data = json.loads(out)
-    except (OSError, subprocess.SubprocessError, json.JSONDecodeError):
-        return {}
-    info: dict[str, float] = {}
-    streams = data.get("streams") or [{}]
-    info["width"] = float(streams[0].get("width") or 0)
-    info["height"] = float(streams[0].get("height") or 0)
-    with contextlib.suppress(TypeError, ValueError):
-        info["duration"] = float(data.get("format", {}).get("duration"))
-    return info
-
-
-def shrink(src: Path, target_bytes: int) -> Path:
-    """Re-encode ``src`` to about ``target_bytes`` (bitrate from its duration; scaled down when needed)."""
-    info = probe(src)
-    duration = max(1.0, info.get("duration", 60.0))
-    audio_bps = 64_000
-    video_bps = max(50_000, int(target_bytes * 8 * 0.92 / duration) - audio_bps)
-    width = int(info.get("width") or 1280)
-    scale = 1.0 if video_bps > 1_500_000 else 0.75 if video_bps > 600_000 else 0.5
-    out = src.with_name(f"{src.stem}.{target_bytes // 1024}k.mp4")
-    new_w = max(2, int(width * scale) // 2 * 2)
-    run(
-        [
-            "ffmpeg",
-            "-y",
-            "-v",
-            "error",
-            "-i",
-            str(src),
-            "-vf",
-            f"scale={new_w}:-2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-b:v",
-            str(video_bps),
-            "-maxrate",
-            str(video_bps),
-            "-bufsize",
-            str(video_bps * 2),
-            "-c:a",
-            "aac",
-            "-b:a",
-            str(audio_bps),
-            "-movflags",
-            "+faststart",
-            str(out),
-        ],
-        stage="video",
-    )
-    return out
+def fitted(src: Path, max_bytes: int) -> Path:
+    """``src`` re-encoded into ``max_bytes`` beside it (the engine's video block does the media work)."""
+    dst = src.with_name(f"{src.stem}.{max_bytes // 1024}k.mp4")
+    fit_to_bytes(src, dst, max_bytes)
+    return dst
 
 
 async def send_story_video(
@@ -138,8 +69,8 @@ async def send_story_video(
     """
     info = await asyncio.to_thread(probe, path)
     candidate = path
-    if path.stat().st_size > limit:
-        candidate = await asyncio.to_thread(shrink, path, int(limit * 0.9))
+    if info.size_bytes > limit:
+        candidate = await asyncio.to_thread(fitted, path, limit)
     for _attempt in range(2):
         try:
             msg = await bot.send_video(
@@ -148,16 +79,19 @@ async def send_story_video(
                 caption=caption,
                 reply_markup=markup,
                 supports_streaming=True,
-                width=int(info.get("width") or 0) or None,
-                height=int(info.get("height") or 0) or None,
-                duration=round(info["duration"]) if info.get("duration") else None,
+                width=info.width or None,
+                height=info.height or None,
+                duration=round(info.duration) or None,
             )
             assert msg.video is not None
             return Sent(msg.video.file_id, "video", candidate.stat().st_size, msg)
         except TelegramEntityTooLarge:
             size = candidate.stat().st_size
             log.info("413 for %d bytes in chat %s; re-encoding to half", size, chat_id)
-            candidate = await asyncio.to_thread(shrink, path, size // 2)
+            try:
+                candidate = await asyncio.to_thread(fitted, path, size // 2)
+            except StageError:  # too long to fit in half: the document fallback below decides
+                break
     note = f"{caption}\n\n{document_note}" if document_note else caption
     try:
         msg = await bot.send_document(

@@ -140,8 +140,9 @@ class StoryRunner:
             if resumed_job is None:
                 job = await repo.create_job(s, story)
             else:
-                job = await s.get(Job, resumed_job)
-                assert job is not None
+                resumed = await s.get(Job, resumed_job)
+                assert resumed is not None
+                job = resumed
                 await repo.requeue_job(s, job, story)
             if story.folder is None:
                 story.folder = str(self.story_folder(story.id))

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from engine.settings import MAX_VIDEO_BYTES
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
     per_user_waiting: int = 2  # per user: one running plus this many waiting
     job_time_limit: float = 1800.0  # seconds before a job is stopped
     max_resumes: int = 2  # a job interrupted by restarts more often than this is given up
-    upload_limit_mb: float = 50.0  # Bot API upload limit (cloud: 50 MB)
+    upload_limit_mb: float = MAX_VIDEO_BYTES / 1_000_000  # Bot API upload limit (cloud: 50 MB = 50·10⁶ bytes)
     progress_interval: float = 1.0  # at most one status edit per chat per this many seconds
     send_retries: int = 5  # final sends (the video, error messages) on 429 / 5xx / network
     retry_base_delay: float = 1.0  # backoff for 5xx / network: base × 2^attempt
@@ -72,7 +74,7 @@ class Settings(BaseSettings):
 
     @property
     def upload_limit(self) -> int:
-        return int(self.upload_limit_mb * 1024 * 1024)
+        return int(self.upload_limit_mb * 1_000_000)  # the engine's MAX_VIDEO_BYTES by default
 
     @property
     def stories_dir(self) -> Path:

@@ -93,7 +93,8 @@ class UserRegistrar:
             if not self._flushing:
                 self._flushing = True
                 self._task = asyncio.create_task(self._flush())
-        return await asyncio.shield(entry[1])  # type: ignore[no-any-return]
+        user: User = await asyncio.shield(entry[1])
+        return user
 
     async def warm(self) -> None:
         """Open the database connection and compile the queries before the first burst arrives."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.errors import BackendUnavailable, Cancelled, PromptError, StageError
+from engine.errors import BackendUnavailable, Cancelled, EngineError, PromptError, StageError
 from engine.progress import CancelToken, Progress
 from engine.story import Story, StoryRequest
 
@@ -144,25 +144,28 @@ def run_job(
 
 
 # ---------------------------------------------------------------------- errors as data
-def error_to_dict(err: BaseException) -> dict[str, Any]:
-    """An outcome error as JSON for the Redis queue (pickle would let Redis run code in the bot)."""
-    fields = {k: v for k, v in vars(err).items() if isinstance(v, str | int | float)}
-    return {"type": type(err).__name__, "text": str(err), "fields": fields}
-
-
-_ERRORS: dict[str, Callable[[str, dict[str, Any]], BaseException]] = {
-    "StageError": lambda text, f: StageError(f.get("stage", "?"), f.get("message", text), f.get("hint", "")),
-    "PromptError": lambda text, f: PromptError(text, f.get("hint", "")),
-    "Cancelled": lambda text, f: Cancelled(text),
-    "JobTimeout": lambda text, f: JobTimeout(text),
-    "BackendUnavailable": lambda text, f: BackendUnavailable(f.get("backend", "?"), f.get("reason", text)),
+#: Errors that may come back from a worker over Redis, by name. JSON, not pickle: whoever can write
+#: to Redis must not be able to run code in the bot. The constructor arguments come from each
+#: error's own ``__reduce__`` (engine/errors.py), so nothing here knows their fields.
+_KNOWN: dict[str, type[BaseException]] = {
+    cls.__name__: cls
+    for cls in (PromptError, StageError, BackendUnavailable, Cancelled, EngineError, JobTimeout)
 }
 
 
+def error_to_dict(err: BaseException) -> dict[str, Any]:
+    """An outcome error as JSON: its class name and constructor arguments (strings and numbers)."""
+    args = err.__reduce__()[1] if type(err).__name__ in _KNOWN else (f"{type(err).__name__}: {err}",)
+    return {
+        "type": type(err).__name__,
+        "args": [a if isinstance(a, str | int | float) else str(a) for a in args],
+    }
+
+
 def error_from_dict(data: dict[str, Any]) -> BaseException:
-    make = _ERRORS.get(str(data.get("type")))
-    text = str(data.get("text", ""))
-    return make(text, data.get("fields") or {}) if make else RuntimeError(f"{data.get('type')}: {text}")
+    cls = _KNOWN.get(str(data.get("type")))
+    args = list(data.get("args") or [])
+    return cls(*args) if cls is not None else RuntimeError(*(args or [str(data.get("type"))]))
 
 
 def progress_to_dict(p: Progress) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +106,7 @@ class JobQueue:
         self._jobs: dict[int, JobHandle] = {}
         self._wakeup: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Executor | None = None
         self._stopping = False
 
     # ----------------------------------------------------------------- life cycle
@@ -317,17 +317,20 @@ class JobQueue:
 
     def _run_in_process(self, loop: asyncio.AbstractEventLoop, handle: JobHandle) -> asyncio.Future[Any]:
         """Submit to the process pool; relay progress and cancellation; unwrap the outcome."""
-        from engine.job_process import drain, process_entry, rebuild_error
+        from engine.job_process import drain, process_entry
 
         events, cancel_event = self._bridge.channels()
         raw = loop.run_in_executor(self._executor, process_entry, handle.work, events, cancel_event)
 
+        def forward(p: Progress) -> None:
+            loop.call_soon_threadsafe(self._deliver_progress, handle, p)
+
         def relay() -> None:  # a helper thread: blocking queue reads stay off the event loop
             while not raw.done():
-                drain(events, lambda p: loop.call_soon_threadsafe(self._deliver_progress, handle, p))
+                drain(events, forward)
                 if handle.cancel_token.is_set and not cancel_event.is_set():
                     cancel_event.set()
-            drain(events, lambda p: loop.call_soon_threadsafe(self._deliver_progress, handle, p), 0.0)
+            drain(events, forward, 0.0)
 
         relay_done = loop.run_in_executor(None, relay)
 
@@ -336,7 +339,7 @@ class JobQueue:
             with contextlib.suppress(Exception):
                 await relay_done
             if status == "error":
-                raise rebuild_error(*payload)
+                raise payload
             return payload
 
         return asyncio.ensure_future(outcome())

@@ -128,11 +128,11 @@ class Worker:
         spec = JobSpec.from_json(self.broker.formatter.loads(message.data).args[0])
         jid = spec.job_id
         if await self.redis.exists(keys.finished(jid)):
-            await message.ack()  # a copy of a job already finished: nothing to do
+            await _ack(message)  # a copy of a job already finished: nothing to do
             return
         if await self.redis.get(keys.cancel(jid)):
             await self._final(spec, "error", error_to_dict(Cancelled("cancelled")))
-            await message.ack()
+            await _ack(message)
             return
         lease_ms = int(self.reclaim_after * 1000)
         if not await self.redis.set(keys.lease(jid), self.worker_id, nx=True, px=lease_ms):
@@ -160,15 +160,13 @@ class Worker:
         sender = asyncio.create_task(self._send_progress(jid, progress))
         watcher = asyncio.create_task(self._watch_cancel(jid, token, time.monotonic() + spec.time_limit))
         log.info("job %s: %s in %s", jid, spec.kind, spec.folder)
+
+        def report(p: Progress) -> None:  # in the job's thread: hand the event to the loop
+            loop.call_soon_threadsafe(progress.put_nowait, p)
+
         try:
             result = await loop.run_in_executor(
-                None,
-                run_job,
-                spec,
-                self.data_dir,
-                self.engine,
-                lambda p: loop.call_soon_threadsafe(progress.put_nowait, p),
-                token,
+                None, run_job, spec, self.data_dir, self.engine, report, token
             )
         except Cancelled:
             await self._after_cancel(spec, message)
@@ -176,11 +174,11 @@ class Worker:
             log.warning("job %s failed: %r", jid, err)
             await self._drain(sender, progress)
             await self._final(spec, "error", error_to_dict(err))
-            await message.ack()
+            await _ack(message)
         else:
             await self._drain(sender, progress)
             await self._final(spec, "done", result.to_dict())
-            await message.ack()
+            await _ack(message)
             log.info("job %s done", jid)
         finally:
             watcher.cancel()
@@ -197,7 +195,7 @@ class Worker:
             kicker: AsyncKicker[Any, Any] = AsyncKicker(keys.TASK, self.broker, {})
             await self._retry(lambda: kicker.with_task_id(str(spec.job_id)).kiq(spec.to_json()))
             await self._event(spec.job_id, "handback", {"worker": self.worker_id})
-            await message.ack()
+            await _ack(message)
             log.info("job %s handed back", spec.job_id)
             return
         err: BaseException = (
@@ -206,7 +204,7 @@ class Worker:
             else Cancelled("cancelled")
         )
         await self._final(spec, "error", error_to_dict(err))
-        await message.ack()
+        await _ack(message)
 
     async def _watch_cancel(self, jid: int, token: CancelToken, deadline: float) -> None:
         """The bot's cancel flag and the time limit, checked four times a second."""
@@ -218,7 +216,8 @@ class Worker:
             with contextlib.suppress(*REDIS_DOWN):
                 reason = await self.redis.get(keys.cancel(jid))
                 if reason:
-                    self._stop_reason = self._stop_reason or reason.decode()
+                    text = reason.decode() if isinstance(reason, bytes) else str(reason)
+                    self._stop_reason = self._stop_reason or text
                     token.cancel()
                     return
             await asyncio.sleep(0.25)
@@ -293,22 +292,46 @@ class Worker:
     _msg_id: bytes | None = None
 
 
+async def _ack(message: AckableMessage) -> None:
+    """Acknowledge: the message leaves the consumer group's pending list (the job is over here)."""
+    ack = message.ack()
+    if ack is not None:
+        await ack
+
+
 # ====================================================================== command line
 def load_engine(spec: str) -> StoryEngine:
     """``module:attribute`` → an engine object (a class or factory is called with no arguments)."""
     module, _, attr = spec.partition(":")
     obj = getattr(importlib.import_module(module), attr or "PipelineEngine")
-    return obj() if callable(obj) else obj  # type: ignore[no-any-return]
+    engine: StoryEngine = obj() if callable(obj) else obj
+    return engine
 
 
-def warm(blocks: list[str]) -> None:
-    """Import (and so load) what the first job would otherwise wait for."""
-    for name in blocks:
+def warm(names: list[str]) -> None:
+    """Load what the first job would otherwise wait for: each named engine module (``pipeline``,
+    or a block such as ``text``), then every named block's ``warm()`` where the block has one.
+    Later jobs find their models loaded anyway: backends stay cached in this long-lived process."""
+    for name in names:
         try:
             importlib.import_module(f"engine.{name}")
             log.info("warmed engine.%s", name)
         except Exception as err:  # a block that cannot load now fails its job later, with a hint
             log.warning("could not warm engine.%s: %s", name, err)
+    if not names:
+        return
+    try:
+        from engine.blocks import build_blocks
+        from engine.story import StoryRequest
+
+        blocks = build_blocks(StoryRequest(prompt="warm"))
+    except Exception as err:
+        log.warning("could not build the blocks to warm them: %s", err)
+        return
+    for name in names:
+        hook = getattr(getattr(blocks, name, None), "warm", None)
+        if callable(hook):
+            hook()
 
 
 def _dotenv(path: Path) -> dict[str, str]:
@@ -328,7 +351,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data-dir", default=env.get("DATA_DIR", "data"), help="shared data folder (default: DATA_DIR)"
     )
-    p.add_argument("--warm", default="pipeline", help="comma-separated engine modules to load at start")
+    p.add_argument(
+        "--warm",
+        default="pipeline",
+        help="comma-separated engine modules / blocks to load at start (e.g. pipeline,text,speech; '' = none)",
+    )
     p.add_argument("--engine", default="engine.jobs:PipelineEngine", help=argparse.SUPPRESS)
     p.add_argument("--id", default=None, help="worker id shown in /queue (default: host/pid)")
     p.add_argument("--beat", type=float, default=2.0, help="heartbeat interval, seconds")

@@ -373,7 +373,7 @@ async def average_job_seconds(session: AsyncSession, default: float = 120.0) -> 
             .limit(20)
         )
     )
-    values = [(b - a).total_seconds() for a, b in rows]
+    values = [(b - a).total_seconds() for a, b in rows if a is not None and b is not None]
     return sum(values) / len(values) if values else default
 
 

@@ -43,7 +43,7 @@ class JobBroker(RedisStreamBroker):
         )
         self.current_id: bytes | None = None  # the stream id of the message last handed out
 
-    async def listen(self) -> AsyncGenerator[AckableMessage, None]:  # type: ignore[override]
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         async with Redis(connection_pool=self.connection_pool) as conn:
             while True:
                 for msg_id, data in await self._reclaim(conn) + await self._read(conn):

@@ -195,7 +195,7 @@ class RedisQueue:
         while not handle.future.done():
             try:
                 assert self.redis is not None
-                reply = await self.redis.xread({keys.events(handle.job_id): last}, block=1000, count=100)
+                reply: Any = await self.redis.xread({keys.events(handle.job_id): last}, block=1000, count=100)
             except REDIS_DOWN:
                 log.warning("redis unreachable while following job %s; retrying", handle.job_id)
                 await asyncio.sleep(0.5)
@@ -299,7 +299,8 @@ class RedisQueue:
                 rows = []
                 for wid, raw in sorted(beats.items()):
                     beat = json.loads(raw)
-                    rows.append(WorkerInfo(wid.decode(), beat["state"], beat.get("job"), now - beat["beat"]))
+                    name = wid.decode() if isinstance(wid, bytes) else str(wid)
+                    rows.append(WorkerInfo(name, beat["state"], beat.get("job"), now - beat["beat"]))
                 self._workers = rows
             except REDIS_DOWN:
                 pass

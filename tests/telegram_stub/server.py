@@ -470,6 +470,27 @@ class StubServer:
             retry = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
 
+    async def _stream_part(
+        self, part: Any, cutting: bool, request: web.Request, entry: LoggedRequest
+    ) -> _FilePart:
+        """One uploaded file to disk (bytes past the upload limit are counted, not kept)."""
+        fp = _FilePart(part.filename or "file", self.workdir / f"up-{secrets.token_hex(8)}")
+        with fp.path.open("wb") as out:
+            while True:
+                chunk = await part.read_chunk(256 * 1024)
+                if not chunk:
+                    break
+                fp.size += len(chunk)
+                if fp.size <= self.upload_limit:
+                    out.write(chunk)
+                if cutting:  # cut after the first chunk: a connection lost mid-upload
+                    entry.status = -1
+                    fp.path.unlink(missing_ok=True)
+                    if request.transport is not None:
+                        request.transport.abort()
+                    raise _Disconnected()
+        return fp
+
     async def _read_params(self, request: web.Request, method: str, entry: LoggedRequest) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
         ctype = request.content_type
@@ -497,23 +518,9 @@ class StubServer:
                     if part.name == "chat_id":
                         chat_hint = _int_or_none(value)
                     continue
-                fp = _FilePart(part.filename or "file", self.workdir / f"up-{secrets.token_hex(8)}")
                 cutting = cut is not None and cut.matches(method, chat_hint)
-                with fp.path.open("wb") as out:
-                    while True:
-                        chunk = await part.read_chunk(256 * 1024)  # type: ignore[union-attr]
-                        if not chunk:
-                            break
-                        total += len(chunk)
-                        fp.size += len(chunk)
-                        if fp.size <= self.upload_limit:
-                            out.write(chunk)
-                        if cutting:  # cut after the first chunk: a connection lost mid-upload
-                            entry.status = -1
-                            fp.path.unlink(missing_ok=True)
-                            if request.transport is not None:
-                                request.transport.abort()
-                            raise _Disconnected()
+                fp = await self._stream_part(part, cutting, request, entry)
+                total += fp.size
                 params[part.name or ""] = fp
             if total > self.upload_limit:
                 for p in params.values():
