@@ -177,3 +177,23 @@ async def test_sigterm_hands_the_job_back_and_the_worker_exits(
     assert len(runs) == 2 and runs[1]["skipped"] == ["text", "speech", "music", "images"]
     assert exit_seconds < 5, exit_seconds
     assert len(videos(stub, ALICE)) == 1
+
+
+async def test_bot_restart_while_the_job_runs_shows_progress_again(
+    make_bot: Any, stub: StubServer, workers: Workers
+) -> None:
+    workers.start(1, DT_FAKE_GATE_STAGE="music")
+    h = await make_bot()
+    mid = await h.story(ALICE, "the bot restarts during music")
+    await gated(workers, 1)
+    await h.stop()
+    await h.start()  # the job is still waiting at the gate on the worker
+    await h.reply(ALICE, "The bot restarted; continuing")
+    status = stub.messages[ALICE][mid]
+    edits_before = len(status.edits)
+    await wait_until(lambda: len(status.edits) > edits_before, 10, "progress edits after the restart")
+    assert "waiting at the gate" in (status.text or "")  # the worker's progress reached the new bot
+    workers.open_gate()
+    await h.video(ALICE, timeout=30)
+    await asyncio.sleep(1.0)
+    assert len(videos(stub, ALICE)) == 1 and len(workers.entries("run")) == 1
