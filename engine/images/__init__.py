@@ -5,7 +5,6 @@ Backends, side by side:
   over painted backgrounds — needs only the npm/Debian art, runs in < 1 s a scene on a CPU;
 - ``vqgan`` / ``biggan`` (the seed's CLIP-guided generators, engine.images.seed): need CLIP and
   VQGAN/BigGAN weights in the model cache and, realistically, a GPU; imported lazily;
-- ``card``: the video block's interim text card (engine.images.card), when it exists.
 
 ``auto`` picks vqgan when it is available, else the composer. A requested backend that cannot run
 falls back to the composer and says so in story.notes — a story is never left without pictures.
@@ -21,10 +20,25 @@ from typing import Any
 
 from engine.backends import BackendStatus
 from engine.errors import BackendUnavailable, StageError
+from engine.folder import attempt
 from engine.progress import Progress, StageReporter
 from engine.story import Story
 
-BACKENDS: tuple[str, ...] = ("composer", "vqgan", "biggan", "card")
+BACKENDS: tuple[str, ...] = ("composer", "vqgan", "biggan")
+
+
+class Illustrator:
+    """The images block's entry for the pipeline (engine.blocks): ``spec`` names the backend.
+
+    A thin adapter over ``illustrate`` until the block's own registry replaces it.
+    """
+
+    def __init__(self, spec: str = "auto") -> None:
+        self.name = spec
+
+    def illustrate(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
+        illustrate(story, folder, size, report, backend=self.name)
+
 
 _SEED_CLASSES = {
     "vqgan": ("engine.images.seed.vqgan", "VQGANIllustrator"),
@@ -45,14 +59,6 @@ def _seed_illustrator(name: str) -> tuple[Any | None, str]:
     except Exception as exc:  # a broken optional backend must not break the block
         return None, f"failed to load: {exc}"
     return (illustrator if ok else None), reason
-
-
-def _card() -> tuple[Any | None, str]:
-    try:
-        from engine.images.card import draw_card  # the video engineer's module
-    except ImportError as exc:
-        return None, f"engine.images.card cannot be imported ({exc})"
-    return draw_card, "text card (Pillow)"
 
 
 def _composer_status() -> tuple[bool, str]:
@@ -77,8 +83,6 @@ def doctor() -> list[BackendStatus]:
     rows.append(BackendStatus("images", "vqgan", vq is not None, f"CLIP+VQGAN: {vq_reason}", default=auto_vq))
     bg, bg_reason = _seed_illustrator("biggan")
     rows.append(BackendStatus("images", "biggan", bg is not None, f"CLIP+BigGAN: {bg_reason}"))
-    card, card_reason = _card()
-    rows.append(BackendStatus("images", "card", card is not None, card_reason))
     return rows
 
 
@@ -125,13 +129,6 @@ def illustrate(
             except BackendUnavailable as exc:
                 story.notes.append(f"images: {name} stopped ({exc.reason}); used the scene composer")
                 name = "composer"
-    if name == "card":
-        draw_card, reason = _card()
-        if draw_card is None:
-            story.notes.append(f"images: card unavailable ({reason}); used the scene composer")
-            name = "composer"
-        else:
-            _run_card(draw_card, story, folder, (width, height), report)
     if name == "composer":
         _run_composer(story, folder, (width, height), report)
     story.backends["images"] = name
@@ -185,20 +182,6 @@ def _run_seed(
     report(1.0, f"{total} scenes generated")
 
 
-def _run_card(
-    draw_card: Any, story: Story, folder: Path, size: tuple[int, int], report: StageReporter
-) -> None:
-    total = len(story.scenes)
-    for n, scene in enumerate(story.scenes):
-        report(n / total, f"card {n + 1}/{total}")
-        path, rel = _out(folder, scene.index)
-        draw_card(scene, story, size, path)
-        _fit(path, size)
-        scene.image = rel
-        scene.image_matches = []
-    report(1.0, f"{total} cards drawn")
-
-
 def _fit(path: Path, size: tuple[int, int]) -> None:
     """Guarantee the contract: the file is exactly ``size`` (a generator may work at 256×256)."""
     from PIL import Image
@@ -212,4 +195,5 @@ def _fit(path: Path, size: tuple[int, int]) -> None:
             (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.LANCZOS
         )
     left, top = (resized.width - size[0]) // 2, (resized.height - size[1]) // 2
-    resized.crop((left, top, left + size[0], top + size[1])).save(path)
+    with attempt(path) as tmp:  # crash safety: renamed into place when complete
+        resized.crop((left, top, left + size[0], top + size[1])).save(tmp)

@@ -89,9 +89,9 @@ def _ru_lemma(morph, word: str) -> tuple[str, bool]:
 
 def build_index(roots: AssetRoots) -> dict:
     """The whole index as plain JSON-able data (takes a few seconds; cached by ensure_assets)."""
-    import pymorphy3
+    from engine.lang.morph import morph as shared_morph
 
-    morph = pymorphy3.MorphAnalyzer()
+    morph = shared_morph()
     assets: dict[str, dict] = {}
     terms: dict[str, dict[str, float]] = {}
     annotation: dict[str, str] = {}

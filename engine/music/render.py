@@ -11,7 +11,6 @@ ducks it under the voice.
 
 from __future__ import annotations
 
-import os
 import shutil
 import wave
 from pathlib import Path
@@ -19,8 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import BackendUnavailable
+from engine.folder import attempt, attempt_path
 from engine.proc import run
 from engine.progress import CancelToken
+from engine.settings import settings
 
 SOUNDFONT_DIRS = (
     Path("/usr/share/sounds/sf2"),
@@ -36,9 +37,9 @@ PEAK_LIMIT = 10 ** (-1 / 20)
 
 def find_soundfont(prefer_small: bool = False) -> Path:
     """``DIGITELLER_SOUNDFONT`` if set, else FluidR3_GM (or TimGM6mb first when ``prefer_small``)."""
-    explicit = os.environ.get("DIGITELLER_SOUNDFONT")
+    explicit = settings().soundfont
     if explicit:
-        path = Path(explicit)
+        path = explicit
         if not path.is_file():
             raise BackendUnavailable("fluidsynth", f"DIGITELLER_SOUNDFONT={explicit} is not a file")
         return path
@@ -74,7 +75,7 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
     pcm = np.clip(np.round(audio * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as f:
+    with attempt(path) as tmp, wave.open(str(tmp), "wb") as f:  # crash safety: renamed when complete
         f.setnchannels(pcm.shape[1])
         f.setsampwidth(2)
         f.setframerate(rate)
@@ -116,7 +117,7 @@ def render(
     fade_out: float = 3.0,
     cancel: CancelToken | None = None,
 ) -> Path:
-    raw = wav.with_name(wav.stem + ".raw.wav")
+    raw = attempt_path(wav.with_name(wav.stem + ".raw.wav"))  # crash safety: this attempt's own file
     wav.parent.mkdir(parents=True, exist_ok=True)
     args = [
         fluidsynth_binary(),

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.errors import PromptError
-from engine.text.language import detect_language
+from engine.lang import detect_language
 from engine.text.moods import MOODS
 from engine.text.prompt import validate_prompt
 

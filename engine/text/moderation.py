@@ -58,7 +58,7 @@ def check_prompt(prompt: str, lang: str | None = None) -> None:
     if category is None:
         return
     if lang not in ("ru", "en"):
-        from engine.text.language import detect_language
+        from engine.lang import detect_language
 
         lang = detect_language(prompt)
     raise PromptError(refusal(category, lang))

@@ -20,12 +20,12 @@ import time
 from typing import Any
 
 from engine.errors import BackendUnavailable, StageError
+from engine.lang import detect_language, is_native
 from engine.progress import StageReporter
 from engine.story import CastMember, Scene, Story, StoryRequest
 from engine.text.cleanup import split_sentences
 from engine.text.filters import invented_words, other_script_tokens
 from engine.text.genres import choose_genre
-from engine.text.language import detect_language, is_native
 from engine.text.moderation import text_problem
 from engine.text.moods import story_mood
 from engine.text.morph import tokens

@@ -15,10 +15,11 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from engine.errors import BackendUnavailable, StageError
+from engine.folder import attempt
 from engine.progress import StageReporter
 from engine.story import Story
-from engine.upscale.registry import get_upscaler
-from engine.upscale.upscaler import MAX_SCALE, Upscaler
+from engine.upscale.backends import get_upscaler
+from engine.upscale.base import MAX_SCALE, Upscaler
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ def fit_frames(
             resized_only += 1
         frame = img.resize(target, Image.Resampling.LANCZOS) if img.size != target else img
         out = frames_dir / f"scene_{scene.index:02d}.png"
-        frame.save(out)
+        with attempt(out) as tmp:  # crash safety: renamed into place when complete
+            frame.save(tmp)
         scene.frame = out.relative_to(folder).as_posix()
     story.backends["upscale"] = _summary(upscaler, by_scale, resized_only, unavailable, len(scenes))
     if unavailable is not None:

@@ -15,7 +15,11 @@ from engine.progress import null_reporter
 
 def test_doctor_lists_every_backend(image_index):
     rows = images.doctor()
-    assert [r.name for r in rows] == ["composer", "vqgan", "biggan", "card"]
+    assert [r.name for r in rows] == [
+        "composer",
+        "vqgan",
+        "biggan",
+    ]  # text cards: the video block (engine.video.card)
     assert all(r.block == "images" and r.detail for r in rows)
     composer = rows[0]
     assert composer.ready
