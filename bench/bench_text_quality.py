@@ -180,18 +180,40 @@ def markdown(results: dict[str, list[Result]], duration: float) -> str:
     return "\n".join(out) + "\n"
 
 
+def load(store: Path) -> dict[str, list[Result]]:
+    if not store.is_file():
+        return {}
+    return {
+        k: [Result(**r) for r in rows] for k, rows in json.loads(store.read_text(encoding="utf-8")).items()
+    }
+
+
+def save(store: Path, out: Path, results: dict[str, list[Result]], duration: float) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(
+        json.dumps({k: [asdict(r) for r in v] for k, v in results.items()}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
+    )
+    out.write_text(markdown(results, duration), encoding="utf-8")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--backend", default="qwen", help="qwen (default), gemma, gguf:PATH, hf:ID, rugpt3")
     ap.add_argument("--duration", type=float, default=75.0)
     ap.add_argument("--only", default="", help="comma-separated story numbers (1-based)")
     ap.add_argument("--out", type=Path, default=Path("docs/story_quality.md"))
+    ap.add_argument(
+        "--merge", type=Path, action="append", default=[], help="add results from another run's JSON"
+    )
     args = ap.parse_args()
     store = args.out.with_suffix(".json")
-    results: dict[str, list[Result]] = {}
-    if store.is_file():
-        for key, rows in json.loads(store.read_text(encoding="utf-8")).items():
-            results[key] = [Result(**r) for r in rows]
+    results = load(store)
+    for other in args.merge:
+        results.update(load(other))
+    if args.merge:  # only combine and re-render
+        save(store, args.out, results, args.duration)
+        return 0
     only = {int(x) for x in args.only.split(",") if x.strip()}
     done: list[Result] = [r for r in results.get(args.backend, []) if only and r.n not in only]
     print(TABLE_HEAD)
@@ -201,13 +223,9 @@ def main() -> int:
         r = run_one(i, prompt, genre, seed, args.backend, args.duration)
         done.append(r)
         print(row(r), flush=True)
+    results = load(store)  # another backend's run may have finished meanwhile
     results[args.backend] = sorted(done, key=lambda r: r.n)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    store.write_text(
-        json.dumps({k: [asdict(r) for r in v] for k, v in results.items()}, ensure_ascii=False, indent=1),
-        encoding="utf-8",
-    )
-    args.out.write_text(markdown(results, args.duration), encoding="utf-8")
+    save(store, args.out, results, args.duration)
     total = sum(r.seconds for r in results[args.backend])
     print(f"{len(results[args.backend])} stories in {total:.0f} s → {args.out}")
     return 0
