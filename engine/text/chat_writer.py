@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 
 TEMPERATURE = 0.65
 MAX_CANDIDATES = 3
+#: Share of the story's own duration the writing may take before it stops sampling extra candidates
+#: and extensions (the whole job must finish before the video would have played; the first
+#: candidate of every scene is always written).
+TIME_SHARE = 0.45
 #: A scene shorter than 60 % of its budget is asked to go on at most this many times.
 MAX_EXTENSIONS = 2
 #: Typical sentence length in characters (spaces included), to turn a budget into "about N sentences".
@@ -182,6 +186,8 @@ class ChatStoryWriter:
         #: English name in the plan → the name the Russian story uses («Zuko» → «Зуко»)
         self.local_names: dict[str, str] = {}
         self.seconds: dict[str, float] = {"plan": 0.0, "scenes": 0.0}
+        #: monotonic time after which no extra candidates or extensions are sampled (None: no limit)
+        self.deadline: float | None = None
 
     # ------------------------------------------------------------------ planning
 
@@ -442,6 +448,8 @@ class ChatStoryWriter:
         convo = [*base, Message(role="user", content=request)]
         best: tuple[int, int, list[str]] | None = None
         for attempt in range(MAX_CANDIDATES):
+            if attempt and self._late():
+                break
             answer = self._ask(
                 convo, budget, self.seed * 1009 + index * 31 + attempt, TEMPERATURE + 0.05 * attempt
             )
@@ -456,7 +464,7 @@ class ChatStoryWriter:
         scene.sentences = self._within(best[2] if best else [], budget)
         convo.append(Message(role="assistant", content=" ".join(scene.sentences)))
         for extra in range(MAX_EXTENSIONS):
-            if not scene.sentences or scene.chars >= 0.6 * budget:
+            if not scene.sentences or scene.chars >= 0.6 * budget or self._late():
                 break
             if not self._extend(convo, scene, budget - scene.chars, index * 10 + extra):
                 break
@@ -464,6 +472,9 @@ class ChatStoryWriter:
             self.check.accept(s)
         self.messages = convo
         return scene
+
+    def _late(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
 
     @staticmethod
     def _within(sentences: list[str], budget: int) -> list[str]:
@@ -496,7 +507,10 @@ class ChatStoryWriter:
         convo.pop()
         return False
 
-    def write(self, report: Callable[[float, str], None]) -> None:
+    def write(self, report: Callable[[float, str], None], seconds: float | None = None) -> None:
+        """Plan, then every scene; ``seconds`` is the time the writing may take (see TIME_SHARE)."""
+        if seconds:
+            self.deadline = time.monotonic() + seconds
         report(0.05, "planning the story")
         self.make_plan()
         for s in self.opening:

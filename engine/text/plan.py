@@ -94,14 +94,14 @@ def plan_schema(n_scenes: int) -> dict[str, Any]:
     keeps each scene on its own step of the plot.
     """
     keys = scene_keys(n_scenes)
-    short = {"type": "string", "maxLength": 160}
+    short = {"type": "string", "maxLength": 100}
     cast_item = {
         "type": "object",
         "properties": {
             "key": {"type": "string", "maxLength": 20},
             "name": {"type": "string", "maxLength": 40},
             "kind_en": {"type": "string", "maxLength": 24},
-            "look_en": {"type": "string", "maxLength": 120},
+            "look_en": {"type": "string", "maxLength": 90},
         },
         "required": ["key", "name", "kind_en", "look_en"],
     }
@@ -115,8 +115,8 @@ def plan_schema(n_scenes: int) -> dict[str, Any]:
             },
             "place_en": {"type": "string", "maxLength": 60},
             "time_of_day": {"type": "string", "enum": list(TIMES_OF_DAY)},
-            "action_en": {"type": "string", "maxLength": 140},
-            "tags_en": {"type": "array", "items": {"type": "string", "maxLength": 24}, "maxItems": 5},
+            "action_en": {"type": "string", "maxLength": 110},
+            "tags_en": {"type": "array", "items": {"type": "string", "maxLength": 20}, "maxItems": 4},
         },
         "required": ["characters", "place_en", "time_of_day", "action_en", "tags_en"],
     }

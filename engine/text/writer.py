@@ -231,7 +231,9 @@ class StoryWriter:
             hero_lemma=premise.hero.lemma,
         )
         report(0.02, f"writing with {backend.name}")
-        writer.write(report)
+        from engine.text.chat_writer import TIME_SHARE
+
+        writer.write(report, seconds=TIME_SHARE * request.duration if request.duration else None)
         plan = writer.plan
         if not plan.from_model:
             notes.append("the model's story plan was unusable; the story follows a plain plot instead")
