@@ -2,15 +2,14 @@
 
 Names like ``ai-forever/rugpt3small_based_on_gpt2`` (also medium/large) or a local folder saved
 with ``save_pretrained``. Weights come from the model cache under engine.paths.models_dir(); they
-are downloaded into it only where the network allows (not with HF_HUB_OFFLINE=1 or
-DIGITELLER_OFFLINE=1). Anything missing becomes BackendUnavailable with the reason, never a
-traceback.
+are downloaded into it only where the engine's download policy allows (engine.settings:
+DIGITELLER_ALLOW_DOWNLOADS=1; HF_HUB_OFFLINE=1 forces it off). Anything missing becomes
+BackendUnavailable with the reason, never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -37,11 +36,10 @@ def hf_cache_dir() -> Path:
 
 
 def downloads_allowed() -> bool:
-    off = {"1", "true", "yes", "on"}
-    return not (
-        os.environ.get("HF_HUB_OFFLINE", "").lower() in off
-        or os.environ.get("DIGITELLER_OFFLINE", "").lower() in off
-    )
+    """The engine's one download policy (engine.settings: DIGITELLER_ALLOW_DOWNLOADS, default off)."""
+    from engine.settings import downloads_allowed as allowed
+
+    return allowed()
 
 
 def resolve_model(spec: str | None) -> str:
