@@ -158,7 +158,7 @@ def test_a_short_scene_is_asked_to_go_on(fake_chat):
     )
     story = write(fake, duration=60)
     requests = [c["messages"][-1]["content"] for c in fake.calls if c["schema"] is None]
-    assert any(r.startswith("Continue this scene") for r in requests)
+    assert any(r.startswith(("Continue this scene", "Продолжи эту сцену")) for r in requests)
     assert len(story.text) >= 0.7 * target_chars(60, "ru", 13.0)
 
 
@@ -238,3 +238,15 @@ def test_english_story(fake_chat):
     story = write(fake, prompt="A shy dragon opens a bakery in a small mountain village.")
     assert story.lang == "en" and story.title == "Brave Spark" and story.cast[0].name == "Spark"
     assert story.text.startswith("A shy dragon opens a bakery")
+
+
+def test_the_coding_assistant_never_speaks_in_the_story(fake_chat):
+    pool = russian_sentences()
+
+    def scene(request, call):
+        good = " ".join(next(pool) for _ in range(asked_sentences(request)))
+        return "Помогите мне настроить свой компьютер. Я не могу помочь с этим. " + good
+
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), scene, NAMES)
+    story = write(fake)
+    assert "компьютер" not in story.text and "помочь с этим" not in story.text
