@@ -143,11 +143,8 @@ class StoryWriter:
     def __init__(self, spec: str = "auto", backend: Any = None) -> None:
         self.spec = spec or "auto"
         self._backend = backend
-
-    @property
-    def name(self) -> str:
-        backend = self._backend
-        return str(backend.name) if backend is not None else f"text:{self.spec}"
+        #: the model that writes (known once the backend is chosen; the spec until then)
+        self.name: str = str(backend.name) if backend is not None else f"text:{self.spec}"
 
     def write(
         self, request: StoryRequest, report: StageReporter, *, chars_per_second: float | None = None
@@ -165,6 +162,7 @@ class StoryWriter:
         spec = request.text_backend if request.text_backend not in ("", "auto") else self.spec
         backend = self._backend or select_backend(spec, notes)
         self._backend = backend
+        self.name = str(backend.name)
         started = time.monotonic()
         if getattr(backend, "instruct", False):
             story = self._write_chat(backend, request, report, prompt, lang, genre, target, n_scenes, notes)
