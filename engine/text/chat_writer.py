@@ -80,9 +80,11 @@ ECHO_STOPS = ("Scene ", "Сцена ", "What happens", "Что происход�
 _META = re.compile(
     r"\b(?:scene|сцен[аеуы]|what happens|что происходит|write \d|напиши|the story ends|the end\b|конец сказки|"
     r"sentences?\b|предложени|компьютер|программ|помочь с этим|help (?:you )?with (?:that|this)|as an ai|"
-    r"i'?m sorry|извините, но я|i can'?t|code\b|код\b)",
+    r"i'?m sorry|извините, но я|i can'?t|code\b|код\b|по-русски|простыми правильными|only in (?:russian|english)|"
+    r"write only)",
     re.I,
 )
+_SPEAKER = re.compile(r'(^|(?<=[.!?"”]\s)|\n)([A-Z][a-z]+):\s*(["“])')
 _HEADING = re.compile(
     r"^\s*(?:\*\*)?(?:scene|сцена|глава|chapter|часть|part|title|название)\s*\d*\s*(?:of|из)?\s*\d*\s*[:.\-—–]?"
     r"[^\n.!?]{0,60}\n",
@@ -139,6 +141,13 @@ def _ru_sentences(n: int) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return "предложения"
     return "предложений"
+
+
+def _animate(lemma: str) -> bool:
+    """True for a Russian word naming a living being (дракон, девочка), not a thing (дом, лестница)."""
+    from engine.text.morph import ru_parse
+
+    return any(ru_parse(w).tag.animacy == "anim" for w in lemma.split()) if lemma else False
 
 
 def _lemmas(text: str) -> set[str]:
@@ -349,8 +358,14 @@ class ChatStoryWriter:
         for i, member in enumerate(self.plan.cast):
             english = member.name
             name = str(data.get(member.key) or "").strip(' «»"')
-            if i == 0 and (not self._sayable(name) or self.hero_lemma not in _lemmas(name)):
-                name = self.hero.name
+            if (
+                i == 0
+                and (not self._sayable(name) or self.hero_lemma not in _lemmas(name))
+                and _animate(self.hero_lemma)
+            ):
+                name = (
+                    self.hero.name
+                )  # the model renamed the prompt's creature; a house or a stair is no hero
             member.name = name if self._sayable(name) else member.kind_en or member.name
             self.local_names[english] = member.name
         for i, english in enumerate(extra):
@@ -417,6 +432,8 @@ class ChatStoryWriter:
         """The sentences of a scene answer, without headings, lead-ins or an unfinished tail."""
         text = _HEADING.sub("", answer.strip())
         text = _LEAD_IN.sub("", text)
+        if self.lang == "en":  # screenplay lines («Lucy: "Wow!"») become prose
+            text = _SPEAKER.sub(r"\1\2 said, \3", text)
         text = clean_generation(text).replace("\n", " ").strip()
         if text.count("«") != text.count("»"):  # a stray quote mark from the prompt's quoting
             text = text.replace("«", "").replace("»", "")

@@ -250,3 +250,31 @@ def test_the_coding_assistant_never_speaks_in_the_story(fake_chat):
     fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), scene, NAMES)
     story = write(fake)
     assert "компьютер" not in story.text and "помочь с этим" not in story.text
+
+
+def test_screenplay_lines_become_prose_and_system_prompt_echoes_go(fake_chat):
+    from engine.text.chat_writer import ChatStoryWriter
+    from engine.text.plan import CastPlan
+
+    writer = ChatStoryWriter(
+        fake_chat("{}", fluent()),
+        prompt="p",
+        lang="en",
+        genre="fairy_tale",
+        opening=["A girl walked."],
+        hero=CastPlan("hero", "the girl"),
+        n_scenes=4,
+        target_chars=500,
+        seed=1,
+    )
+    assert writer.clean_answer('Lucy: "Look at the path!" Max: "Let us go."') == [
+        'Lucy said, "Look at the path!"',
+        'Max said, "Let us go."',
+    ]
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), NAMES)
+    pool = russian_sentences()
+    fake._scene = lambda r, c: (
+        "Пиши только по-русски, простыми правильными словами. "
+        + " ".join(next(pool) for _ in range(asked_sentences(r)))
+    )
+    assert "по-русски" not in write(fake).text
