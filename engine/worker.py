@@ -44,7 +44,7 @@ from taskiq.kicker import AsyncKicker
 
 from engine.distqueue import keys
 from engine.distqueue.broker import JobBroker
-from engine.errors import Cancelled
+from engine.errors import Cancelled, FolderBusy
 from engine.jobs import JobSpec, JobTimeout, StoryEngine, error_to_dict, progress_to_dict, run_job
 from engine.progress import CancelToken, Progress
 
@@ -170,6 +170,8 @@ class Worker:
             )
         except Cancelled:
             await self._after_cancel(spec, message)
+        except FolderBusy as err:  # a live runner elsewhere has the folder: its outcome will come
+            log.warning("job %s: %s; leaving the message for later", jid, err)
         except Exception as err:
             log.warning("job %s failed: %r", jid, err)
             await self._drain(sender, progress)
