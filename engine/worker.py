@@ -125,7 +125,12 @@ class Worker:
 
     # ----------------------------------------------------------------- one job
     async def _handle(self, message: AckableMessage, msg_id: bytes | None) -> None:
-        spec = JobSpec.from_json(self.broker.formatter.loads(message.data).args[0])
+        try:
+            spec = JobSpec.from_json(self.broker.formatter.loads(message.data).args[0])
+        except Exception:  # not a job of ours (or from an incompatible version): drop it, loudly
+            log.exception("unreadable message %r; acknowledging it so it is not redelivered forever", msg_id)
+            await _ack(message)
+            return
         jid = spec.job_id
         if await self.redis.exists(keys.finished(jid)):
             await _ack(message)  # a copy of a job already finished: nothing to do
