@@ -123,10 +123,42 @@ def system_prompt(lang: str, genre: str) -> str:
     )
     return (
         f"You are a children's author. You write {tone}. "
-        f"{rules} Short clear sentences; concrete actions, sounds and colours; no lists, no headings, "
-        f"no explanations. Nothing cruel, bloody or sexual. The story is in {language}."
+        f"{rules} Tell it as a narrator: short clear sentences, concrete actions, sounds and colours, "
+        "at most one line of dialogue per scene; no lists, no headings, no explanations. "
+        f"Nothing cruel, bloody or sexual. The story is in {language}."
     )
 
+
+#: What a character is, in Russian, for when the model's Russian name fails the checks (an English
+#: name in a Russian scene request makes the model write it in Latin letters, and every sentence
+#: with it is rejected).
+RU_KINDS = {
+    "girl": "девочка",
+    "boy": "мальчик",
+    "man": "старик",
+    "woman": "бабушка",
+    "child": "малыш",
+    "dog": "пёс",
+    "cat": "кошка",
+    "kitten": "котёнок",
+    "owl": "сова",
+    "fox": "лиса",
+    "bird": "птица",
+    "crow": "ворона",
+    "rabbit": "заяц",
+    "hare": "заяц",
+    "bear": "медведь",
+    "mouse": "мышка",
+    "wolf": "волк",
+    "ghost": "привидение",
+    "robot": "робот",
+    "dragon": "дракон",
+    "turtle": "черепаха",
+    "tortoise": "черепаха",
+    "hedgehog": "ёжик",
+    "squirrel": "белка",
+    "frog": "лягушка",
+}
 
 PLAN_SYSTEM = (
     "You are a children's author planning a story before writing it. You answer with one JSON object, "
@@ -180,6 +212,7 @@ class ChatStoryWriter:
         target_chars: int,
         seed: int,
         hero_lemma: str = "",
+        plain_plan: bool = False,
     ) -> None:
         self.backend = backend
         self.prompt = prompt
@@ -190,6 +223,7 @@ class ChatStoryWriter:
         self.n_scenes = max(1, n_scenes)
         self.target = target_chars
         self.seed = seed
+        self.plain_plan = plain_plan  # skip the model's plan: the hero alone and the neutral beats
         self.hero_lemma = (hero_lemma or hero.name.split()[-1]).lower().replace("ё", "е")
         self.plan: Plan = fallback_plan(self.n_scenes, hero)
         self.scenes: list[SceneText] = []
@@ -366,7 +400,7 @@ class ChatStoryWriter:
                 name = (
                     self.hero.name
                 )  # the model renamed the prompt's creature; a house or a stair is no hero
-            member.name = name if self._sayable(name) else member.kind_en or member.name
+            member.name = name if self._sayable(name) else RU_KINDS.get(member.kind_en.lower(), "друг")
             self.local_names[english] = member.name
         for i, english in enumerate(extra):
             name = str(data.get(f"name_{i}") or "").strip(' «»"')
@@ -537,7 +571,10 @@ class ChatStoryWriter:
         if seconds:
             self.deadline = time.monotonic() + seconds
         report(0.05, "planning the story")
-        self.make_plan()
+        if self.plain_plan:
+            self.check.names = {self.hero.name}
+        else:
+            self.make_plan()
         for s in self.opening:
             self.check.accept(s)
         started = time.monotonic()

@@ -216,22 +216,37 @@ class StoryWriter:
         if premise.dropped:
             notes.append(f"the prompt's last {premise.dropped} sentence(s) did not fit the story's length")
         hero = CastPlan("hero", premise.hero.phrase or premise.hero.name)
-        writer = ChatStoryWriter(
-            backend,
-            prompt=prompt,
-            lang=lang,
-            genre=genre,
-            opening=list(premise.opening),
-            hero=hero,
-            n_scenes=n_scenes,
-            target_chars=target,
-            seed=request.seed,
-            hero_lemma=premise.hero.lemma,
-        )
-        report(0.02, f"writing with {backend.name}")
         from engine.text.chat_writer import TIME_SHARE
 
-        writer.write(report, seconds=TIME_SHARE * request.duration if request.duration else None)
+        def attempt(plain: bool, seed: int) -> ChatStoryWriter:
+            writer = ChatStoryWriter(
+                backend,
+                prompt=prompt,
+                lang=lang,
+                genre=genre,
+                opening=list(premise.opening),
+                hero=hero,
+                n_scenes=n_scenes,
+                target_chars=target,
+                seed=seed,
+                hero_lemma=premise.hero.lemma,
+                plain_plan=plain,
+            )
+            writer.write(report, seconds=TIME_SHARE * request.duration if request.duration else None)
+            return writer
+
+        report(0.02, f"writing with {backend.name}")
+        writer = attempt(False, request.seed)
+        if writer.total_chars() < 0.4 * target:
+            # the model's plan led nowhere (every scene rejected): once more on the plain plot
+            notes.append("the first draft came out almost empty; the story was rewritten on a plain plot")
+            writer = attempt(True, request.seed + 1)
+        if writer.total_chars() < 0.25 * target:
+            raise StageError(
+                "text",
+                f"the text model ({backend.name}) produced almost no usable sentences",
+                "try another prompt or seed",
+            )
         plan = writer.plan
         if not plan.from_model:
             notes.append("the model's story plan was unusable; the story follows a plain plot instead")

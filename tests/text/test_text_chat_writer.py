@@ -278,3 +278,28 @@ def test_screenplay_lines_become_prose_and_system_prompt_echoes_go(fake_chat):
         + " ".join(next(pool) for _ in range(asked_sentences(r)))
     )
     assert "по-русски" not in write(fake).text
+
+
+def test_an_empty_first_draft_is_rewritten_on_the_plain_plot(fake_chat):
+    pool = russian_sentences()
+
+    plain = {"on": False}
+
+    def scene(request, call):
+        plain["on"] = plain["on"] or "Plot:\n\n" in request  # the plain plot has no outline
+        if not plain["on"]:
+            return "Dragon went home wayward."  # everything the model's plan leads to is rejected
+        return " ".join(next(pool) for _ in range(asked_sentences(request)))
+
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), scene, NAMES)
+    story = write(fake)
+    assert any("rewritten on a plain plot" in n for n in story.notes)
+    assert len(story.text) >= 0.6 * target_chars(75, "ru", 13.0)
+
+
+def test_a_model_that_writes_nothing_usable_is_a_clear_stage_error(fake_chat):
+    from engine.errors import StageError
+
+    fake = fake_chat(plan_json(6), lambda r, c: "Dragon went home wayward.", NAMES)
+    with pytest.raises(StageError, match="almost no usable sentences"):
+        write(fake)
