@@ -79,7 +79,7 @@ ECHO_STOPS = ("Scene ", "Сцена ", "What happens", "Что происход�
 #: («Помогите мне настроить свой компьютер. Я не могу помочь с этим.» came out of a Russian scene).
 _META = re.compile(
     r"\b(?:scene|сцен[аеуы]|what happens|что происходит|write \d|напиши|the story ends|the end\b|конец сказки|"
-    r"sentences?\b|предложени|компьютер|программ|помочь с этим|help (?:you )?with (?:that|this)|as an ai|"
+    r"sentences?\b|предложени|герои:|who:|компьютер|программ|помочь с этим|help (?:you )?with (?:that|this)|as an ai|"
     r"i'?m sorry|извините, но я|i can'?t|code\b|код\b|по-русски|простыми правильными|only in (?:russian|english)|"
     r"write only)",
     re.I,
@@ -525,7 +525,7 @@ class ChatStoryWriter:
             missing = budget - scene.chars
             if last:
                 missing = max(missing, int(0.95 * self.target) - self.total_chars() - scene.chars)
-            if not scene.sentences or missing < 0.4 * budget:
+            if not scene.sentences or missing < 0.25 * budget:
                 break
             if not self._extend(convo, scene, missing, index * 10 + extra):
                 break
