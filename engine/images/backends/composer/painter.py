@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from engine.images.render import faded, sprite, tinted
-from engine.images.setting import Setting
+from engine.images.backends.composer.render import faded, sprite, tinted
+from engine.images.backends.composer.setting import Setting
 
 RGB = tuple[int, int, int]
 

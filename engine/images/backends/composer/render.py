@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from PIL import Image
 
-from engine.images.assets import asset_file
+from engine.images.backends.composer.index import asset_file
 
 _lock = threading.Lock()
 _PROBE = 256  # render size used once per asset to find its visible bounding box

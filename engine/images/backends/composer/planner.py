@@ -1,8 +1,14 @@
 """Reads a story's scenes before any is drawn: setting, subjects, names and the cast.
 
-Every scene is read first (words → lemmas → setting, subjects), so the cast is fixed story-wide, names
-point at the characters they name ("a girl named Amira"), and a scene that names nobody can still
-show the hero. The planner never draws; the composer draws what it planned.
+Two ways to read a scene. When the writer described it (``scene.characters`` naming members of
+``story.cast``, ``place_en``, ``time_of_day``, ``tags_en``), the plan follows that: exactly the
+characters the scene lists (each drawn from their ``kind_en``, the same drawing story-wide), at most
+one prop from the tags, the named place and time — not every noun of the sentence. Otherwise (old
+stories, writers without scene fields) every scene's words are read (words → lemmas → setting,
+subjects), so the cast is fixed story-wide, names point at the characters they name ("a girl named
+Amira"), and a scene that names nobody can still show the hero. Either way body parts and abstract
+nouns (``words.NEVER_DRAWN``) never become floating objects. The planner never draws; the composer
+draws what it planned.
 """
 
 from __future__ import annotations
@@ -10,12 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from engine.images.cast import Cast, Member
-from engine.images.index import AssetIndex, Match
-from engine.images.render import is_cutout
-from engine.images.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
-from engine.images.words import Token, lemmas, tokens
-from engine.story import Scene
+from engine.images.backends.composer.cast import Cast, Member
+from engine.images.backends.composer.index import AssetIndex, Match
+from engine.images.backends.composer.render import is_cutout
+from engine.images.backends.composer.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
+from engine.images.backends.composer.words import NEVER_DRAWN, Token, english_lemma, lemmas, tokens
+from engine.story import CastMember, Scene
 
 MAX_SUBJECTS = 3
 MAX_SCENERY = 1
@@ -36,6 +42,8 @@ _WATER_PLACES = ("sea", "lake", "underwater")
 _COLLECTIVE = {"животное", "зверь", "зверушка", "зверек", "зверье", "animal", "creature"}
 _DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
 _PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
+_PROP_KINDS = ("object", "plant", "vehicle")
+MAX_PROPS = 1  # a scene's own thing beside its characters (a lantern, a basket), never a crowd of nouns
 
 
 @dataclass
@@ -155,8 +163,14 @@ class Planner:
         self.index = index
         self.cast = cast
 
-    def plan(self, scenes: list[Scene]) -> list[ScenePlan]:
-        """One plan per scene, in order; assigns (and counts) cast members as it goes."""
+    def plan(self, scenes: list[Scene], story_cast: list[CastMember] | None = None) -> list[ScenePlan]:
+        """One plan per scene, in order; assigns (and counts) cast members as it goes.
+
+        Scenes that list characters of ``story_cast`` are planned from the writer's fields; the others
+        (and every scene of a story without a cast) from their words."""
+        by_key = {m.key: m for m in story_cast or []}
+        if by_key and any(k in by_key for s in scenes for k in s.characters):
+            return self._plan_from_fields(scenes, by_key)
         plans: list[ScenePlan] = []
         previous: Setting | None = None
         all_tokens = [scene_tokens(scene, self.index) for scene in scenes]
@@ -203,6 +217,8 @@ class Planner:
                 if tok.lemma in _COLLECTIVE:
                     plan.collective.append(tok)
                     continue
+                if tok.lemma in NEVER_DRAWN:
+                    continue  # "hungry eyes" are the character's, not two eyeballs in the sky
                 own_lemma = tok.lemma
                 if tok.lemma in aliases:
                     named = aliases[tok.lemma]
@@ -212,7 +228,8 @@ class Planner:
                 if m is not None and m.kind != "setting":
                     self._add(plan, keys, m, bool(tok.name_gender), own_lemma)
             for m in self.index.emoji_matches(scene.text):
-                self._add(plan, keys, m, False)
+                if m.lemma not in NEVER_DRAWN:
+                    self._add(plan, keys, m, False)
             # characters take the main slot, things come after them
             plan.subjects.sort(key=lambda p: p.member.kind not in _CHARACTER_KINDS)
             if plan.setting.place not in _WATER_PLACES and any(
@@ -230,6 +247,79 @@ class Planner:
                 plan.subjects.insert(0, Placed(m, hero, "cast"))
                 del plan.subjects[MAX_SUBJECTS:]
         return plans
+
+    # -- scenes the writer described ------------------------------------------------------------
+    def _plan_from_fields(self, scenes: list[Scene], by_key: dict[str, CastMember]) -> list[ScenePlan]:
+        plans: list[ScenePlan] = []
+        previous: Setting | None = None
+        for scene in scenes:
+            setting = self._setting_of(scene, previous)
+            previous = setting
+            plan = ScenePlan(scene, setting)
+            for key in scene.characters:
+                member = by_key.get(key)
+                if member is not None and len(plan.subjects) < MAX_SUBJECTS:
+                    self._add_character(plan, member)
+            self._add_props(plan, scene, by_key)
+            if plan.setting.place not in _WATER_PLACES and any(
+                p.member.kind == "swimmer" and p.member.size >= 0.6 for p in plan.subjects
+            ):
+                plan.setting = previous = replace(plan.setting, place="sea")
+            plans.append(plan)
+        return plans
+
+    def _setting_of(self, scene: Scene, previous: Setting | None) -> Setting:
+        """The named place and time first; the scene's own words add weather and season."""
+        place_words = [english_lemma(w) for w in re.findall(r"[a-z]+", scene.place_en.lower())]
+        tag_words = [english_lemma(w) for t in scene.tags_en for w in re.findall(r"[a-z]+", t.lower())]
+        words = place_words + tag_words + lemmas(scene.text or "")
+        if _UNDERWATER.search(f"{scene.place_en} {scene.text}"):
+            words.insert(0, "подводный")
+        setting = detect(words, previous)
+        if scene.time_of_day in TIMES:
+            setting = replace(setting, time=scene.time_of_day)
+        return setting
+
+    def _cast_match(self, member: CastMember) -> Match | None:
+        """The drawing for a cast member: what they are (kind_en), else their look line's nouns."""
+        for text in (member.kind_en, member.look_en):
+            for tok in reversed(tokens(text, self.index.english_words)) if text else []:
+                if tok.lemma in NEVER_DRAWN:
+                    continue
+                m = self.index.match(tok, accept=is_cutout)
+                if m is not None and m.kind in _CHARACTER_KINDS + _PROP_KINDS:
+                    return m
+        return None
+
+    def _add_character(self, plan: ScenePlan, member: CastMember) -> None:
+        m = self._cast_match(member)
+        if m is None:
+            return
+        row = replace(m, word=member.name, lemma=member.key)
+        placed = self.cast.assign_member(member.key, m, self.index)
+        plan.subjects.append(Placed(row, placed, "subject"))
+
+    def _add_props(self, plan: ScenePlan, scene: Scene, by_key: dict[str, CastMember]) -> None:
+        """At most one thing the scene is about (a tag or the action's object), never a body part."""
+        taken = {english_lemma(w) for m in by_key.values() for w in re.findall(r"[a-z]+", m.kind_en.lower())}
+        words = [*scene.tags_en, *re.findall(r"[a-z]+", scene.action_en.lower())]
+        props = 0
+        for word in words:
+            if props >= MAX_PROPS or len(plan.subjects) >= MAX_SUBJECTS:
+                return
+            for tok in tokens(word, self.index.english_words):
+                lemma = tok.lemma
+                if lemma in NEVER_DRAWN or lemma in taken or lemma in _SETTING_OF or lemma in TIME_OF:
+                    continue
+                curated = self.index.curated(lemma, "en")
+                if curated is None:
+                    continue  # only words the curated map knows: an emoji tag alone misleads
+                m = self.index.match(tok, accept=is_cutout)
+                if m is not None and m.kind in _PROP_KINDS:
+                    plan.subjects.append(Placed(m, self.cast.assign(m, self.index), "subject"))
+                    taken.add(lemma)
+                    props += 1
+                    break
 
     def _add(
         self, plan: ScenePlan, keys: set[str], m: Match, named: bool, row_lemma: str | None = None

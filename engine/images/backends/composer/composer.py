@@ -1,6 +1,6 @@
 """The scene composer: draws each planned scene as a storybook picture.
 
-Plan first (engine.images.planner), draw second. Composition varies from scene to scene (layouts and
+Plan first (engine.images.backends.composer.planner), draw second. Composition varies from scene to scene (layouts and
 horizon heights rotate, so no two neighbours are alike) while the story's look (colour grade,
 vignette, grain) and its cast stay the same.
 """
@@ -16,10 +16,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from engine.images import painter
-from engine.images.cast import Cast
-from engine.images.index import AssetIndex
-from engine.images.planner import TIME_OF, Placed, Planner, ScenePlan
+from engine.images.backends.composer import painter
+from engine.images.backends.composer.cast import Cast
+from engine.images.backends.composer.index import AssetIndex
+from engine.images.backends.composer.planner import TIME_OF, Placed, Planner, ScenePlan
 from engine.story import Story
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,18 @@ LAYOUTS: list[tuple[int, list[tuple[float, float]]]] = [
     (1, [(0.6, 0.15), (0.25, 0.0), (0.84, 0.5)]),
 ]
 HORIZONS = (0.56, 0.62, 0.52, 0.6)
+# Framing rotates so neighbouring scenes never share it: a close shot (big figures, low horizon), a
+# medium one, a wide one (small figures in a large landscape).
+FRAMINGS = ("medium", "close", "wide")
+_FIGURE_SCALE = {"close": 0.44, "medium": 0.34, "wide": 0.24}
+_HORIZON_SHIFT = {"close": 0.05, "medium": 0.0, "wide": -0.05}
+# Two characters: side by side, facing each other across the picture, one near and one far.
+PAIRS: list[tuple[int, list[tuple[float, float]]]] = [
+    (-1, [(0.36, 0.05), (0.6, 0.1), (0.84, 0.5)]),
+    (0, [(0.24, 0.0), (0.76, 0.05), (0.5, 0.55)]),
+    (1, [(0.7, 0.0), (0.3, 0.45), (0.12, 0.6)]),
+    (-1, [(0.3, 0.4), (0.66, 0.0), (0.88, 0.55)]),
+]
 
 
 def story_style(story: Story) -> str:
@@ -57,9 +69,27 @@ class Composer:
         self.grain_seed = zlib.crc32(story.prompt.encode()) & 0xFFFF
         self.offset = zlib.crc32(f"{story.seed}".encode()) % len(LAYOUTS)
 
+    def framing(self, i: int) -> str:
+        return FRAMINGS[(self.offset + i) % len(FRAMINGS)]
+
+    def layout(self, i: int, subjects: int) -> tuple[int, list[tuple[float, float]]]:
+        """Where figures stand in scene ``i``: pairs and groups have their own arrangements."""
+        table = PAIRS if subjects >= 2 else LAYOUTS
+        return table[(self.offset + i) % len(table)]
+
+    @staticmethod
+    def facing(placed: Placed, x_share: float) -> bool:
+        """Whether to mirror a drawing: figures face the middle of the picture (OpenMoji animals and
+        vehicles face left), so a pair faces each other and a character crossing sides between scenes
+        turns round. People and things keep the cast's fixed orientation."""
+        member = placed.member
+        if member.kind in ("creature", "flyer", "swimmer", "vehicle"):
+            return x_share < 0.5
+        return member.flip
+
     def plan(self) -> list[ScenePlan]:
         """Read every scene (see planner) and save the cast into the story folder."""
-        plans = Planner(self.index, self.cast).plan(self.story.scenes)
+        plans = Planner(self.index, self.cast).plan(self.story.scenes, self.story.cast)
         self.cast_path.parent.mkdir(parents=True, exist_ok=True)
         self.cast.save(self.cast_path)
         return plans
@@ -71,19 +101,16 @@ class Composer:
         w, h = size
         i = plan.scene.index
         rng = random.Random(f"{self.story.seed}:{i}:{w}x{h}")
-        side, slots = LAYOUTS[(self.offset + i) % len(LAYOUTS)]
-        horizon = HORIZONS[(self.offset + i) % len(HORIZONS)]
+        framing = self.framing(i)
+        side, slots = self.layout(i, len(plan.subjects))
+        horizon = HORIZONS[(self.offset + i) % len(HORIZONS)] + _HORIZON_SHIFT[framing]
         if h > w:  # portrait: more sky, the cast stands lower and closer together
-            horizon = min(0.66, horizon + 0.06)
+            horizon = min(0.7, horizon + 0.06)
             slots = [(0.5 + (x - 0.5) * 0.8, d) for x, d in slots]
-        # every third scene with a single figure is a close-up: bigger figures, the horizon a little lower
-        close = len(plan.subjects) == 1 and (self.offset + i) % 3 == 2
-        if close:
-            horizon += 0.04
         canvas = painter.paint(
             size, plan.setting, rng, horizon, side, landmark=not plan.scenery, home_seed=self.grain_seed
         )
-        base = math.sqrt(w * h) * (0.42 if close else 0.34)
+        base = math.sqrt(w * h) * _FIGURE_SCALE[framing]
         matches: list[dict] = []
         sprites: list[
             tuple[float, Placed, float, float, float, str]
@@ -148,7 +175,7 @@ class Composer:
             below = canvas.img.crop(band) if afloat else None
             try:
                 box = painter.paste(
-                    canvas, member.asset_id, x, draw_foot, min(height, h * 0.8), member.flip, fade,
+                    canvas, member.asset_id, x, draw_foot, min(height, h * 0.8), self.facing(placed, x / w), fade,
                     shadow=grounded, max_width=w * 0.55, inside=0.85,
                 )  # fmt: skip
             except Exception:  # a drawing that will not render is left out, and not claimed as shown
@@ -206,7 +233,14 @@ class Composer:
             "role": placed.role,
             "en": m.en,
             "name": info["name"],
+            "key": member.key,
         }
+
+    def describe(self, plan: ScenePlan) -> str:
+        """What the composer drew, in words (the scene's provenance: who, where, when)."""
+        who = ", ".join(f"{p.member.key} ({p.member.asset_id})" for p in plan.subjects)
+        s = plan.setting
+        return f"{who or 'no figures'}; {s.place}, {s.time}, {s.weather}, {s.season}"
 
     def keywords_en(self, plan: ScenePlan, matches: list[dict]) -> list[str]:
         words: list[str] = []
@@ -225,10 +259,16 @@ class Composer:
         return words
 
 
-def compose_story(story: Story, folder: Path, size: tuple[int, int], report) -> dict:
-    """Compose every scene; returns timing figures (seconds per scene)."""
+def compose_story(
+    story: Story, folder: Path, size: tuple[int, int], report, only: set[int] | None = None
+) -> dict:
+    """Compose every scene (or the scenes whose index is in ``only``); returns timing figures.
+
+    Every scene is planned even when only some are drawn, so the cast stays the one of the whole
+    story (a scene the composer draws after a generator refused it shows the same dragon).
+    """
     composer = Composer(story, folder)
-    plans = composer.plan()
+    plans = [p for p in composer.plan() if only is None or p.scene.index in only]
     total = len(plans)
     times: list[float] = []
     for n, plan in enumerate(plans):
@@ -240,6 +280,9 @@ def compose_story(story: Story, folder: Path, size: tuple[int, int], report) -> 
         scene.image = rel.as_posix()
         scene.image_matches = matches
         scene.keywords_en = composer.keywords_en(plan, matches)
+        scene.image_backend = "composer"
+        scene.image_prompt_used = composer.describe(plan)
+        scene.image_seed = int(story.seed)
         times.append(time.perf_counter() - t0)
     log.info("composed %d scenes in %.2f s (slowest %.2f s)", total, sum(times), max(times, default=0.0))
     report(1.0, f"{total} scenes composed")

@@ -1,7 +1,7 @@
 """The searchable index of drawings: word (Russian lemma or English word) → scored asset ids.
 
 Built once from OpenMoji's own table (annotation, tags), CLDR's Russian keywords (lemmatised with
-pymorphy3) and Open Clip Art's folder and file names, then cached as JSON by assets.ensure_assets.
+pymorphy3) and Open Clip Art's folder and file names, then cached as JSON by ensure_assets below.
 Lookups try the curated word map first (it knows that a story's "замок" is a castle, not a lock),
 then the index, OpenMoji before clip art so a story keeps one drawing style where it can.
 """
@@ -12,14 +12,15 @@ import csv
 import json
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from engine.images import wordmap
-from engine.images.assets import AssetRoots, load_index
-from engine.images.words import EN_STOP, RU_STOP, Token, english_lemma
+from engine.images.backends.composer import wordmap
+from engine.images.backends.composer.assets import AssetRoots, assets_dir, install_art, locate
+from engine.images.backends.composer.words import EN_STOP, RU_STOP, Token, english_lemma
 
 # OpenMoji groups/subgroups that are UI, flags, brands or abstract symbols: never scene content.
 _SKIP_GROUPS = {"flags", "component", "symbols"}
@@ -184,6 +185,45 @@ def build_index(roots: AssetRoots) -> dict:
     }
 
 
+INDEX_VERSION = 5
+_lock = threading.Lock()
+
+
+def index_path() -> Path:
+    return assets_dir() / f"image-index-v{INDEX_VERSION}.json"
+
+
+def ensure_assets() -> None:
+    """Install what is missing and build the index; a no-op (a few stats) once done."""
+    with _lock:
+        roots = install_art()
+        if not index_path().is_file():
+            data = build_index(roots)
+            tmp = index_path().with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(index_path())
+            load_index.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def load_index() -> dict:
+    """The built index (raises FileNotFoundError when ensure_assets has not run)."""
+    return json.loads(index_path().read_text(encoding="utf-8"))
+
+
+def asset_file(asset_id: str) -> Path:
+    """The SVG of an asset id from the index. Unknown ids raise KeyError, so text can't pick a path."""
+    entry = load_index()["assets"][asset_id]
+    roots = locate()
+    root = roots.openmoji if entry["source"] == "openmoji" else roots.openclipart
+    if root is None:
+        raise FileNotFoundError(f"asset source {entry['source']} is not installed")
+    path = (root / entry["path"]).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise KeyError(asset_id)
+    return path
+
+
 @dataclass(frozen=True)
 class Match:
     """A word of the scene that found a drawing."""
@@ -216,7 +256,7 @@ class AssetIndex:
     @cached_property
     def bigrams(self) -> dict[str, str]:
         """Two-word entries of the word map by their lemmas ("летучая мышь" → "летучий мышь")."""
-        from engine.images.words import lemmas
+        from engine.images.backends.composer.words import lemmas
 
         out: dict[str, str] = {}
         for key in (*wordmap.RU, *wordmap.EN):
@@ -235,7 +275,7 @@ class AssetIndex:
     def match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
         found = self._match(tok, accept)
         if found is None and "-" in tok.lemma:  # "мама-драконица", "принц-лягушка": the last part first
-            from engine.images.words import tokens
+            from engine.images.backends.composer.words import tokens
 
             for part in reversed(tokens(tok.lemma.replace("-", " "), self.english_words)):
                 found = self._match(replace(part, surface=tok.surface), accept)
