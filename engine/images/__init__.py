@@ -69,7 +69,12 @@ class Illustrator:
             if name != "composer":
                 for scene in left:
                     scene.image_backend = f"composer (after {name})"
-                name = f"{name} + composer (scenes {', '.join(str(s.index) for s in left)})"
+                every = len(left) == len(story.scenes)
+                name = (
+                    f"composer (after {name})"
+                    if every
+                    else f"{name} + composer (scenes {', '.join(str(s.index) for s in left)})"
+                )
         story.backends["images"] = name
         story.timings["images"] = round(time.perf_counter() - t0, 3)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from engine.images.backends.composer import painter
-from engine.images.backends.composer.cast import Cast
+from engine.images.backends.composer.cast import Cast, Member
 from engine.images.backends.composer.index import AssetIndex
 from engine.images.backends.composer.planner import TIME_OF, Placed, Planner, ScenePlan
 from engine.story import Story
@@ -79,13 +79,24 @@ class Composer:
 
     @staticmethod
     def facing(placed: Placed, x_share: float) -> bool:
-        """Whether to mirror a drawing: figures face the middle of the picture (OpenMoji animals and
-        vehicles face left), so a pair faces each other and a character crossing sides between scenes
-        turns round. People and things keep the cast's fixed orientation."""
+        """Whether to mirror a drawing: a creature or vehicle on the right half of the picture is
+        mirrored against its cast orientation, so a character that changes sides between scenes turns
+        round (OpenMoji drawings face either way, so which way it looks is the cast's coin toss).
+        People (front-facing busts) and things keep the cast's orientation."""
         member = placed.member
         if member.kind in ("creature", "flyer", "swimmer", "vehicle"):
-            return x_share < 0.5
+            return member.flip != (x_share > 0.5)
         return member.flip
+
+    def _airborne(self, plan: ScenePlan, member: Member, n: int, indoors: bool) -> bool:
+        """Whether a flyer is drawn in the sky: when the writer described the scene, only if it
+        flies in it (a dragon sharing a pie stands beside the girl); otherwise by size and turn."""
+        if plan.airborne is not None:
+            return member.key in plan.airborne and not indoors
+        i = plan.scene.index
+        return (member.size < 0.5 or not indoors) and (
+            member.size < 0.9 or n > 0 or (self.offset + i) % 2 == 1
+        )
 
     def plan(self) -> list[ScenePlan]:
         """Read every scene (see planner) and save the cast into the story folder."""
@@ -136,10 +147,7 @@ class Composer:
             foot = h - h * 0.04 - depth * (h - h * 0.04 - canvas.stand_top)
             where = "ground"
             indoors = plan.setting.place == "room"
-            if member.kind == "flyer" and (
-                (member.size < 0.5 or not indoors)
-                and (member.size < 0.9 or n > 0 or (self.offset + i) % 2 == 1)
-            ):
+            if member.kind == "flyer" and self._airborne(plan, member, n, indoors):
                 where = "sky"
                 height = base * (0.9 if n == 0 else 0.6) * f
                 if len(plan.subjects) == 1:  # a lone bird is the picture's subject: show it large

@@ -52,7 +52,7 @@ _KIND_BY_SUBGROUP = {
     "transport-ground": "vehicle",
     "sky-weather": "flyer",
 }
-_DEFAULT_SIZE = {
+DEFAULT_SIZE = {
     "person": 1.0, "creature": 0.6, "flyer": 0.5, "swimmer": 0.7, "object": 0.3, "plant": 0.8,
     "building": 2.0, "landform": 2.5, "vehicle": 1.0,
 }  # fmt: skip
@@ -318,9 +318,7 @@ class AssetIndex:
         info = self.assets[asset_id]
         kind = info["kind"]
         en = lemma if tok.lang == "en" else info["name"].split(":")[0]
-        return Match(
-            tok.surface, lemma, asset_id, info["source"], kind, _DEFAULT_SIZE[kind], en, score, False
-        )
+        return Match(tok.surface, lemma, asset_id, info["source"], kind, DEFAULT_SIZE[kind], en, score, False)
 
     def emoji_matches(self, text: str) -> list[Match]:
         """Emoji typed into a story ("🐉 и 🏰") are drawings already: the same picture, in OpenMoji."""
@@ -347,7 +345,7 @@ class AssetIndex:
                             asset_id,
                             "openmoji",
                             kind,
-                            _DEFAULT_SIZE[kind],
+                            DEFAULT_SIZE[kind],
                             name,
                             10.0,
                             False,

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from engine.images.backends.composer.cast import Cast, Member
-from engine.images.backends.composer.index import AssetIndex, Match
+from engine.images.backends.composer.index import DEFAULT_SIZE, AssetIndex, Match
 from engine.images.backends.composer.render import is_cutout
 from engine.images.backends.composer.setting import SEASONS, SETTINGS, TIMES, WEATHER, Setting, detect
 from engine.images.backends.composer.words import NEVER_DRAWN, Token, english_lemma, lemmas, tokens
@@ -43,6 +43,7 @@ _COLLECTIVE = {"животное", "зверь", "зверушка", "звере
 _DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
 _PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
 _PROP_KINDS = ("object", "plant", "vehicle")
+_FLYING = re.compile(r"\b(fly|flies|flying|flew|soar\w*|sky|air|airborne|rides? on)\b")
 MAX_PROPS = 1  # a scene's own thing beside its characters (a lantern, a basket), never a crowd of nouns
 
 
@@ -62,6 +63,7 @@ class ScenePlan:
     setting_words: list[Token] = field(default_factory=list)
     sky_words: list[Token] = field(default_factory=list)
     collective: list[Token] = field(default_factory=list)  # "звери", "animals": the story's creatures
+    airborne: set[str] | None = None  # cast keys that fly in this scene (None: decided by size, as before)
 
 
 def merge_bigrams(
@@ -255,7 +257,7 @@ class Planner:
         for scene in scenes:
             setting = self._setting_of(scene, previous)
             previous = setting
-            plan = ScenePlan(scene, setting)
+            plan = ScenePlan(scene, setting, airborne=set())
             for key in scene.characters:
                 member = by_key.get(key)
                 if member is not None and len(plan.subjects) < MAX_SUBJECTS:
@@ -281,21 +283,44 @@ class Planner:
         return setting
 
     def _cast_match(self, member: CastMember) -> Match | None:
-        """The drawing for a cast member: what they are (kind_en), else their look line's nouns."""
-        for text in (member.kind_en, member.look_en):
+        """The drawing for a cast member: the emoji named exactly what they are ("old man", "santa
+        claus"), else the head noun of ``kind_en``, else a character noun of their look line."""
+        kind = member.kind_en.strip().lower()
+        named = self._by_annotation(kind) if kind else None
+        if named is not None:
+            return named
+        for text, kinds in ((kind, _CHARACTER_KINDS + _PROP_KINDS), (member.look_en, _CHARACTER_KINDS)):
             for tok in reversed(tokens(text, self.index.english_words)) if text else []:
                 if tok.lemma in NEVER_DRAWN:
                     continue
                 m = self.index.match(tok, accept=is_cutout)
-                if m is not None and m.kind in _CHARACTER_KINDS + _PROP_KINDS:
+                if m is not None and m.kind in kinds:
                     return m
         return None
+
+    def _by_annotation(self, phrase: str) -> Match | None:
+        annotation = self.index.annotation
+        asset = annotation.get(phrase)
+        if asset is None:  # "santa" → "santa claus"
+            longer = sorted((k for k in annotation if k.startswith(phrase + " ")), key=len)
+            asset = annotation[longer[0]] if longer and " " not in phrase else None
+        if asset is None or not is_cutout(asset):
+            return None
+        info = self.index.info(asset)
+        if info["kind"] not in _CHARACTER_KINDS + _PROP_KINDS:
+            return None
+        return Match(phrase, phrase, asset, info["source"], info["kind"], DEFAULT_SIZE[info["kind"]], phrase,
+                     20.0, True)  # fmt: skip
 
     def _add_character(self, plan: ScenePlan, member: CastMember) -> None:
         m = self._cast_match(member)
         if m is None:
             return
-        row = replace(m, word=member.name, lemma=member.key)
+        scene = plan.scene
+        said = f"{scene.action_en} {scene.place_en} {' '.join(scene.tags_en)}".lower()
+        if plan.airborne is not None and _FLYING.search(said):
+            plan.airborne.add(member.key)
+        row = replace(m, word=member.name)  # the drawing's own lemma; the cast key is the member's
         placed = self.cast.assign_member(member.key, m, self.index)
         plan.subjects.append(Placed(row, placed, "subject"))
 

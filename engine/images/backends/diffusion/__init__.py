@@ -75,7 +75,9 @@ class DiffusionBackend:
         checker_text = (
             "safety checker ready"
             if checker
-            else f"needs {SAFETY_CHECKER.repo_id} " + "/".join(SAFETY_CHECKER.files)
+            else f"no safety checker (needs {SAFETY_CHECKER.repo_id}: "
+            + ", ".join(SAFETY_CHECKER.files)
+            + ")"
         )
         if is_folder(self.source):
             folder = Path(self.source).expanduser()
@@ -94,6 +96,11 @@ class DiffusionBackend:
         if downloads_allowed():
             return checker is not None, f"{note}; {files}, the rest download once; {checker_text}"
         return False, f"{note}; {files}; missing: {', '.join(missing)}; {checker_text}"
+
+    @property
+    def ip_adapter_loaded(self) -> bool:
+        """Whether character reference pictures steer this pipeline (after the first story)."""
+        return self._ip
 
     def ready(self) -> bool:
         return self._readiness()[0]
@@ -125,14 +132,19 @@ class DiffusionBackend:
             run = _StoryRun(
                 self, pipe, checker, story, folder, self.preset.native_size(size), report, len(todo)
             )
+            references: list[str] = []
             for key, scenes in _groups(todo, self._ip):
                 ref = None
                 if key is not None:  # the character's first appearance becomes their reference
                     first, scenes = scenes[0], scenes[1:]
                     run.batch([first], None)
                     ref = run.picture_of(first)
+                    if ref is not None:
+                        references.append(f"{key} ← scene {first.index}")
                 for start in range(0, len(scenes), self.batch_size()):
                     run.batch(scenes[start : start + self.batch_size()], ref)
+            if references:
+                story.notes.append(f"images: IP-Adapter character references: {', '.join(references)}")
             report(1.0, f"{run.done} scenes generated")
 
     def batch_size(self) -> int:

@@ -33,10 +33,13 @@ def downloads_allowed() -> bool:
 def cached_file(repo_id: str, filename: str) -> str | None:
     """The file's path in the Hugging Face cache, or None (never downloads, never imports torch)."""
     try:
-        from huggingface_hub import try_to_load_from_cache
+        from huggingface_hub import constants, try_to_load_from_cache
     except ImportError:
         return None
-    found = try_to_load_from_cache(repo_id, filename)
+    # read at call time (huggingface_hub reads its variables once, at import)
+    home = os.environ.get("HF_HOME")
+    cache = os.environ.get("HF_HUB_CACHE") or (str(Path(home) / "hub") if home else constants.HF_HUB_CACHE)
+    found = try_to_load_from_cache(repo_id, filename, cache_dir=cache)
     return found if isinstance(found, str) else None
 
 
@@ -68,7 +71,7 @@ def load_pipeline(preset: Preset, source: str, device: str) -> Any:
     except ImportError as exc:
         raise BackendUnavailable("images", f"diffusers is not installed ({exc})") from exc
     local = is_folder(source)
-    kwargs: dict[str, Any] = {"torch_dtype": _dtype(preset, device)}
+    kwargs: dict[str, Any] = {"dtype": _dtype(preset, device)}
     if not local:
         kwargs["local_files_only"] = not downloads_allowed()
         variant = preset.repos[0].variant if preset.repos else None
