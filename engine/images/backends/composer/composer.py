@@ -37,6 +37,7 @@ LAYOUTS: list[tuple[int, list[tuple[float, float]]]] = [
     (1, [(0.6, 0.15), (0.25, 0.0), (0.84, 0.5)]),
 ]
 HORIZONS = (0.56, 0.62, 0.52, 0.6)
+_WINGED = {"dragon", "bat", "bee", "butterfly", "fairy", "ladybug", "angel"}  # creatures that may fly
 # Framing rotates so neighbouring scenes never share it: a close shot (big figures, low horizon), a
 # medium one, a wide one (small figures in a large landscape).
 FRAMINGS = ("medium", "close", "wide")
@@ -89,10 +90,16 @@ class Composer:
         return member.flip
 
     def _airborne(self, plan: ScenePlan, member: Member, n: int, indoors: bool) -> bool:
-        """Whether a flyer is drawn in the sky: when the writer described the scene, only if it
-        flies in it (a dragon sharing a pie stands beside the girl); otherwise by size and turn."""
+        """Whether a figure is drawn in the sky. When the writer described the scene: a flyer, or a
+        winged creature (a dragon), only if it flies in this scene (a dragon sharing a pie stands
+        beside the girl). Otherwise a flyer by its size and the scene's turn, as before."""
         if plan.airborne is not None:
-            return member.key in plan.airborne and not indoors
+            winged = member.kind == "flyer" or (
+                member.kind == "creature" and set(self.index.info(member.asset_id)["name"].split()) & _WINGED
+            )
+            return bool(winged) and member.key in plan.airborne and not indoors
+        if member.kind != "flyer":
+            return False
         i = plan.scene.index
         return (member.size < 0.5 or not indoors) and (
             member.size < 0.9 or n > 0 or (self.offset + i) % 2 == 1
@@ -147,7 +154,7 @@ class Composer:
             foot = h - h * 0.04 - depth * (h - h * 0.04 - canvas.stand_top)
             where = "ground"
             indoors = plan.setting.place == "room"
-            if member.kind == "flyer" and self._airborne(plan, member, n, indoors):
+            if self._airborne(plan, member, n, indoors):
                 where = "sky"
                 height = base * (0.9 if n == 0 else 0.6) * f
                 if len(plan.subjects) == 1:  # a lone bird is the picture's subject: show it large

@@ -334,13 +334,18 @@ class Planner:
                 return
             for tok in tokens(word, self.index.english_words):
                 lemma = tok.lemma
-                if lemma in NEVER_DRAWN or lemma in taken or lemma in _SETTING_OF or lemma in TIME_OF:
+                if lemma in NEVER_DRAWN or lemma in taken or lemma in TIME_OF:
                     continue
                 curated = self.index.curated(lemma, "en")
                 if curated is None:
                     continue  # only words the curated map knows: an emoji tag alone misleads
+                if lemma in _SETTING_OF and curated.kind not in _DRAWN_EVEN_AS_PLACE:
+                    continue  # the painter shows the forest; a ship is drawn as well as the sea
                 m = self.index.match(tok, accept=is_cutout)
-                if m is not None and m.kind in _PROP_KINDS:
+                if m is not None and (
+                    m.kind in _PROP_KINDS
+                    or self.index.info(m.asset_id).get("sub", "").startswith("transport")
+                ):  # a thing, or a ship or a rocket — never a creature the cast does not list
                     plan.subjects.append(Placed(m, self.cast.assign(m, self.index), "subject"))
                     taken.add(lemma)
                     props += 1

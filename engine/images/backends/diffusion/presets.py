@@ -107,7 +107,7 @@ _KANDINSKY_PRIOR = Repo(
 #: The safety classifier run on every generated picture (an equivalent for pipelines without one).
 SAFETY_CHECKER = Repo(
     "CompVis/stable-diffusion-safety-checker",
-    ("config.json", "preprocessor_config.json", "model.safetensors"),
+    ("config.json", "preprocessor_config.json", "model.safetensors"),  # or pytorch_model.bin
 )
 
 PRESETS: dict[str, Preset] = {
