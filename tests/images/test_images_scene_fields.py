@@ -61,7 +61,7 @@ def test_exactly_the_listed_characters_are_drawn(drawn):
 def test_body_parts_and_whole_sentences_do_not_become_objects(drawn):
     story, _ = drawn
     hungry_eyes = story.scenes[1]
-    assert all(r["en"] != "eye" and "eye" not in r["name"] for r in hungry_eyes.image_matches)
+    assert all(r["en"] != "eye" and "eye" not in r.get("name", "") for r in hungry_eyes.image_matches)
     assert [r["key"] for r in figures(hungry_eyes)] == ["dragon", "pie"]  # the tag's pie, no eyeballs
     food = story.scenes[2]
     assert {"dragon", "lena"} <= {r["key"] for r in figures(food)}  # a dragon *and* the girl, not a bowl

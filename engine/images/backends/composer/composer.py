@@ -24,6 +24,8 @@ from engine.story import Story
 
 log = logging.getLogger(__name__)
 
+Sprite = tuple[float, Placed, float, float, float, str]  # (depth, who, x, foot, height, where)
+
 _PAINTED_PLACE_ASSET = {"sea": "painted:sea", "lake": "painted:lake", "desert": "painted:desert",
                         "underwater": "painted:underwater", "space": "painted:space", "room": "painted:room",
                         "city": "painted:city", "field": "painted:field"}  # fmt: skip
@@ -129,10 +131,7 @@ class Composer:
             size, plan.setting, rng, horizon, side, landmark=not plan.scenery, home_seed=self.grain_seed
         )
         base = math.sqrt(w * h) * _FIGURE_SCALE[framing]
-        matches: list[dict] = []
-        sprites: list[
-            tuple[float, Placed, float, float, float, str]
-        ] = []  # (depth, who, x, foot, height, where)
+        sprites: list[Sprite] = []
 
         for n, placed in enumerate(plan.scenery):
             x = (1 - slots[0][0]) * w if n == 0 else rng.uniform(0.15, 0.85) * w
@@ -141,6 +140,29 @@ class Composer:
             foot = canvas.horizon + (h - canvas.horizon) * (0.12 if kind != "plant" else 0.3)
             sprites.append((2.0, placed, x, foot, min(height, h * 0.7), "scenery"))
 
+        sprites += self._subject_sprites(plan, canvas, slots, base, rng)
+        matches = self._paint_sprites(plan, canvas, sprites)
+        matches += self._background_rows(plan, canvas)
+        painter.weather(canvas, plan.setting, rng)
+        img = painter.finish(canvas.img, self.style, self.grain_seed)
+        assert img.size == size
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_path.with_suffix(".tmp.png")
+        img.save(tmp, "PNG", compress_level=3)
+        tmp.replace(out_path)
+        return matches
+
+    def _subject_sprites(
+        self,
+        plan: ScenePlan,
+        canvas: painter.Canvas,
+        slots: list[tuple[float, float]],
+        base: float,
+        rng: random.Random,
+    ) -> list[Sprite]:
+        """Where each subject stands (ground, sky, water, beside the main figure) and how tall it is."""
+        w, h = canvas.img.size
+        sprites: list[Sprite] = []
         main_box: tuple[float, float] | None = None
         for n, placed in enumerate(plan.subjects):
             sx, depth = slots[n % len(slots)]
@@ -180,6 +202,12 @@ class Composer:
                 main_box = (x, height, min(foot, h - h * 0.04))  # a bird's cheese flies with the bird
             sprites.append((depth, placed, x, foot, height, where))
 
+        return sprites
+
+    def _paint_sprites(self, plan: ScenePlan, canvas: painter.Canvas, sprites: list[Sprite]) -> list[dict]:
+        """Paste the sprites back to front; the match rows of what was really drawn."""
+        w, h = canvas.img.size
+        matches: list[dict] = []
         for depth, placed, x, foot, height, where in sorted(sprites, key=lambda s: -s[0]):
             member = placed.member
             fade = 0.12 if where == "scenery" else max(0.0, depth) * 0.18
@@ -207,6 +235,11 @@ class Composer:
                     d.arc((box[0] - 10 - 8 * k, yy - 6, box[2] + 10 + 8 * k, yy + 6), 0, 180,
                           fill=(255, 255, 255, 150 - 40 * k), width=2)  # fmt: skip
             matches.append(self._match_row(placed))
+        return matches
+
+    def _background_rows(self, plan: ScenePlan, canvas: painter.Canvas) -> list[dict]:
+        """Rows for the words the painter showed (the place, the sky of the time or weather)."""
+        matches: list[dict] = []
         for tok in plan.setting_words[:1]:
             asset = (
                 canvas.scenery[0]
@@ -223,13 +256,6 @@ class Composer:
             asset = f"painted:{en}-sky" if is_time else f"painted:{en}"
             matches.append({"word": tok.surface, "lemma": tok.lemma, "asset": asset, "path": "",
                             "source": "painted", "role": "background", "en": en})  # fmt: skip
-        painter.weather(canvas, plan.setting, rng)
-        img = painter.finish(canvas.img, self.style, self.grain_seed)
-        assert img.size == size
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_suffix(".tmp.png")
-        img.save(tmp, "PNG", compress_level=3)
-        tmp.replace(out_path)
         return matches
 
     def _path(self, asset: str) -> str:

@@ -173,6 +173,10 @@ class Planner:
         by_key = {m.key: m for m in story_cast or []}
         if by_key and any(k in by_key for s in scenes for k in s.characters):
             return self._plan_from_fields(scenes, by_key)
+        return self._plan_from_words(scenes)
+
+    # -- scenes read from their words -----------------------------------------------------------
+    def _plan_from_words(self, scenes: list[Scene]) -> list[ScenePlan]:
         plans: list[ScenePlan] = []
         previous: Setting | None = None
         all_tokens = [scene_tokens(scene, self.index) for scene in scenes]
@@ -186,41 +190,11 @@ class Planner:
             words = [t.lemma for t in toks]
             if _UNDERWATER.search(scene.text or ""):
                 words.insert(0, "подводный")
-            setting = detect(words, previous)
-            previous = setting
-            plan = ScenePlan(scene, setting)
+            plan = ScenePlan(scene, detect(words, previous))
             keys: set[str] = set()
             for tok in toks:
-                place = _SETTING_OF.get(tok.lemma)
-                if place is not None and place == setting.place:
-                    plan.setting_words.append(tok)
-                    drawn = self.index.curated(tok.lemma, tok.lang)
-                    if drawn is None or drawn.kind not in _DRAWN_EVEN_AS_PLACE:
-                        continue  # the painter shows it (forest, sea, castle)
-                    # a rocket or a ship sets the place *and* is in the picture
-                if (
-                    tok.lemma in _SEASON_WORDS
-                    and tok.lemma not in TIME_OF
-                    and tok.lemma not in _WEATHER_OF
-                    and self.index.curated(tok.lemma, tok.lang) is None
-                ):
-                    continue  # the painter shows the season (snow, autumn ground, blossom)
-                if tok.lemma in TIME_OF or tok.lemma in _WEATHER_OF:
-                    # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
-                    if setting.place != "underwater" and (
-                        TIME_OF.get(tok.lemma) == setting.time
-                        or _WEATHER_OF.get(tok.lemma) == setting.weather
-                    ):
-                        plan.sky_words.append(tok)
+                if self._painted(plan, tok):
                     continue
-                if tok.lemma in _PAINTED_IN.get(setting.place, ()):
-                    plan.setting_words.append(tok)
-                    continue
-                if tok.lemma in _COLLECTIVE:
-                    plan.collective.append(tok)
-                    continue
-                if tok.lemma in NEVER_DRAWN:
-                    continue  # "hungry eyes" are the character's, not two eyeballs in the sky
                 own_lemma = tok.lemma
                 if tok.lemma in aliases:
                     named = aliases[tok.lemma]
@@ -238,17 +212,50 @@ class Planner:
                 p.member.kind == "swimmer" and p.member.size >= 0.6 for p in plan.subjects
             ):
                 # a whale or an octopus means the scene is at sea, whatever was inherited
-                plan.setting = previous = replace(plan.setting, place="sea")
+                plan.setting = replace(plan.setting, place="sea")
+            previous = plan.setting
             plans.append(plan)
+        self._show_hero(plans)
+        return plans
+
+    def _painted(self, plan: ScenePlan, tok: Token) -> bool:
+        """Whether a word is the painter's (place, season, time, weather, a room's wall), a group word,
+        or never drawn — i.e. not a drawing of its own. Records it on the plan where it counts."""
+        setting, lemma = plan.setting, tok.lemma
+        place = _SETTING_OF.get(lemma)
+        if place is not None and place == setting.place:
+            plan.setting_words.append(tok)
+            drawn = self.index.curated(lemma, tok.lang)
+            # a rocket or a ship sets the place *and* is in the picture; the painter shows a forest
+            return drawn is None or drawn.kind not in _DRAWN_EVEN_AS_PLACE
+        seasonal = lemma in _SEASON_WORDS and lemma not in TIME_OF and lemma not in _WEATHER_OF
+        if seasonal and self.index.curated(lemma, tok.lang) is None:
+            return True  # the painter shows the season (snow, autumn ground, blossom)
+        if lemma in TIME_OF or lemma in _WEATHER_OF:
+            # the painter shows time and weather (moon, stars, rain); no sprite duplicates it
+            if setting.place != "underwater" and (
+                TIME_OF.get(lemma) == setting.time or _WEATHER_OF.get(lemma) == setting.weather
+            ):
+                plan.sky_words.append(tok)
+            return True
+        if lemma in _PAINTED_IN.get(setting.place, ()):
+            plan.setting_words.append(tok)
+            return True
+        if lemma in _COLLECTIVE:
+            plan.collective.append(tok)
+            return True
+        return lemma in NEVER_DRAWN  # "hungry eyes" are the character's, not two eyeballs in the sky
+
+    def _show_hero(self, plans: list[ScenePlan]) -> None:
+        """Group words bring the story's animals; a scene that names nobody still shows the hero."""
         hero = self.cast.protagonist()
         for plan in plans:
             self._add_group(plan)
             if hero is not None and not any(p.member.kind in _CHARACTER_KINDS for p in plan.subjects):
-                # a scene that names nobody still shows the story's hero (not counted as a match)
+                # not counted as a match: the scene did not name them
                 m = Match("", "", hero.asset_id, "openmoji", hero.kind, hero.size, hero.key, 0.0, False)
                 plan.subjects.insert(0, Placed(m, hero, "cast"))
                 del plan.subjects[MAX_SUBJECTS:]
-        return plans
 
     # -- scenes the writer described ------------------------------------------------------------
     def _plan_from_fields(self, scenes: list[Scene], by_key: dict[str, CastMember]) -> list[ScenePlan]:
@@ -258,6 +265,10 @@ class Planner:
             setting = self._setting_of(scene, previous)
             previous = setting
             plan = ScenePlan(scene, setting, airborne=set())
+            if scene.place_en:  # what the painter shows, as rows of the scene's matches
+                plan.setting_words.append(Token(scene.place_en, setting.place, "en", True))
+            if scene.time_of_day in ("morning", "evening", "night"):
+                plan.sky_words.append(Token(scene.time_of_day, scene.time_of_day, "en", True))
             for key in scene.characters:
                 member = by_key.get(key)
                 if member is not None and len(plan.subjects) < MAX_SUBJECTS:
