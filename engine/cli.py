@@ -6,19 +6,20 @@ One command does one thing, with good defaults and a progress line (piper / llam
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from engine.backends import BackendStatus
+from engine.blocks import Blocks
 from engine.errors import BackendUnavailable, Cancelled, PromptError, StageError
 from engine.progress import CancelToken, Progress
-from engine.story import ASPECTS, GENRES, STAGES, StoryRequest
-
-BLOCKS = ("text", "speech", "music", "images", "upscale", "video")
+from engine.story import ASPECTS, GENRES, STAGES, Story, StoryRequest
 
 EXAMPLES = """\
 examples:
@@ -116,17 +117,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, blocks: Blocks | None = None) -> int:
+    """Run one command; ``blocks`` replaces the ones ``build_blocks`` would make (tests pass fakes)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["upscale"]:  # the block owns its own options
-        return importlib.import_module("engine.upscale.cli").main(argv[1:])
+        from engine.upscale.cli import main as upscale_main
+
+        return upscale_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     if args.command == "story":
-        return _story(args, parser)
+        return _story(args, parser, blocks)
     if args.command == "voices":
         return _voices(args)
     if args.command == "doctor":
@@ -170,7 +174,54 @@ class _Bar:
             sys.stderr.write("\n")
 
 
-def _story(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _new_request(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, workdir: Path
+) -> StoryRequest | int:
+    """The request for a new PROMPT, or an exit code when the prompt or the workdir refuse it."""
+    from engine.pipeline import REQUEST_FILE, load_request
+    from engine.text import validate_prompt
+
+    try:
+        prompt = validate_prompt(args.prompt)
+    except PromptError as exc:
+        print(f"error: {exc}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
+        return 2
+    if args.scenes is not None and not 1 <= args.scenes <= 30:
+        parser.error("--scenes must be between 1 and 30")
+    if not 10 <= args.duration <= 600:
+        parser.error("--duration must be between 10 and 600 seconds")
+    request = StoryRequest(
+        prompt=prompt,
+        lang=args.lang,
+        voice=args.voice,
+        genre=args.genre,
+        scenes=args.scenes,
+        duration=args.duration,
+        aspect=args.aspect,
+        seed=args.seed,
+        music=not args.no_music,
+        text_backend=args.text_backend,
+        image_backend=args.image_backend,
+        upscale_model=args.upscale_model,
+    )
+    if args.fresh and workdir.exists():
+        shutil.rmtree(workdir)
+    if (workdir / REQUEST_FILE).exists():
+        previous = load_request(workdir)
+        if previous != request and not args.redo:
+            print(
+                f"error: {workdir} holds a story made from other settings (prompt «{previous.prompt[:60]}»).\n"
+                "Pass --fresh to replace it, another -o / --workdir for a new story, "
+                "or no PROMPT to resume it.",
+                file=sys.stderr,
+            )
+            return 2
+        if not args.redo:
+            print(f"resuming the story in {workdir} (--fresh starts it anew)", file=sys.stderr)
+    return request
+
+
+def _story(args: argparse.Namespace, parser: argparse.ArgumentParser, blocks: Blocks | None) -> int:
     from engine.pipeline import REQUEST_FILE, load_request, run_story
 
     output: Path = args.output
@@ -182,48 +233,14 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error("story: give a PROMPT, or --workdir of an existing story to resume or redo")
         request = load_request(workdir)
     else:
-        text = importlib.import_module("engine.text")
-        try:
-            prompt = text.validate_prompt(args.prompt)
-        except PromptError as exc:
-            print(f"error: {exc}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
-            return 2
-        if args.scenes is not None and not 1 <= args.scenes <= 30:
-            parser.error("--scenes must be between 1 and 30")
-        if not 10 <= args.duration <= 600:
-            parser.error("--duration must be between 10 and 600 seconds")
-        request = StoryRequest(
-            prompt=prompt,
-            lang=args.lang,
-            voice=args.voice,
-            genre=args.genre,
-            scenes=args.scenes,
-            duration=args.duration,
-            aspect=args.aspect,
-            seed=args.seed,
-            music=not args.no_music,
-            text_backend=args.text_backend,
-            image_backend=args.image_backend,
-            upscale_model=args.upscale_model,
-        )
-        if args.fresh and workdir.exists():
-            shutil.rmtree(workdir)
-        if (workdir / REQUEST_FILE).exists():
-            previous = load_request(workdir)
-            if previous != request and not args.redo:
-                print(
-                    f"error: {workdir} holds a story made from other settings (prompt «{previous.prompt[:60]}»).\n"
-                    "Pass --fresh to replace it, another -o / --workdir for a new story, "
-                    "or no PROMPT to resume it.",
-                    file=sys.stderr,
-                )
-                return 2
-            if not args.redo:
-                print(f"resuming the story in {workdir} (--fresh starts it anew)", file=sys.stderr)
+        made = _new_request(args, parser, workdir)
+        if isinstance(made, int):
+            return made
+        request = made
     bar = _Bar(not args.quiet)
     cancel = CancelToken()
     try:
-        story = run_story(request, workdir, bar, cancel, redo=tuple(args.redo))
+        story = run_story(request, workdir, bar, cancel, redo=tuple(args.redo), blocks=blocks)
     except KeyboardInterrupt:
         cancel.cancel()
         bar.close()
@@ -265,8 +282,9 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
-def _summary(story, workdir: Path, output: Path) -> dict:
-    """OUT.json: what the issue asks for, with absolute paths so it is usable away from the workdir."""
+def _summary(story: Story, workdir: Path, output: Path) -> dict[str, Any]:
+    """OUT.json: title, scenes (text, prompts, pictures, timed lines), backends, timings and the video
+    facts, with absolute paths so it is usable away from the workdir."""
     return {
         "title": story.title,
         "prompt": story.prompt,
@@ -310,8 +328,9 @@ def _summary(story, workdir: Path, output: Path) -> dict:
 
 
 def _voices(args: argparse.Namespace) -> int:
-    speech = importlib.import_module("engine.speech")
-    voices = [v for v in speech.catalogue() if args.lang in (None, v.lang)]
+    from engine.speech import catalogue
+
+    voices = [v for v in catalogue() if args.lang in (None, v.lang)]
     if args.json:
         from dataclasses import asdict
 
@@ -326,23 +345,25 @@ def _voices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctors() -> dict[str, Callable[[], list[BackendStatus]]]:
+    """Each block's doctor, in pipeline order (explicit imports: every block is part of the build)."""
+    from engine import images, music, speech, text, upscale, video
+
+    return {
+        "text": text.doctor,
+        "speech": speech.doctor,
+        "music": music.doctor,
+        "images": images.doctor,
+        "upscale": upscale.doctor,
+        "video": video.doctor,
+    }
+
+
 def _doctor(args: argparse.Namespace) -> int:
-    rows = []
-    for block in BLOCKS:
-        module = _block_module(block)
-        if module is None or not hasattr(module, "doctor"):
-            rows.append(
-                {
-                    "block": block,
-                    "name": "-",
-                    "ready": False,
-                    "detail": "block not in this build",
-                    "default": False,
-                }
-            )
-            continue
+    rows: list[dict[str, Any]] = []
+    for block, doctor in _doctors().items():
         try:
-            statuses = module.doctor()
+            statuses = doctor()
         except Exception as exc:  # doctor must report, not crash
             rows.append(
                 {
@@ -370,26 +391,17 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _block_module(block: str):
-    name = f"engine.{block}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(name):
-            return None
-        raise
-
-
 def _assets() -> int:
+    from engine.images.assets import ensure_assets as images_assets
+    from engine.text.assets import ensure_assets as text_assets
+    from engine.upscale.assets import ensure_assets as upscale_assets
+
+    preparers = {"text": text_assets, "images": images_assets, "upscale": upscale_assets}
     failed = False
-    for block in BLOCKS:
-        try:
-            module = importlib.import_module(f"engine.{block}.assets")
-        except ModuleNotFoundError:
-            continue
+    for block, ensure_assets in preparers.items():
         started = time.monotonic()
         try:
-            module.ensure_assets()
+            ensure_assets()
         except (BackendUnavailable, OSError, RuntimeError) as exc:
             print(f"assets: {block}: {exc}", file=sys.stderr)
             failed = True

@@ -9,7 +9,9 @@ from functools import lru_cache
 @lru_cache(maxsize=1)
 def torch_device() -> str:
     """ "cuda" when PyTorch sees a GPU (or DIGITELLER_DEVICE says so), else "cpu"."""
-    forced = os.environ.get("DIGITELLER_DEVICE")
+    from engine.settings import settings
+
+    forced = settings().device
     if forced:
         return forced
     try:

@@ -1,6 +1,13 @@
-"""Errors the engine raises on purpose: each names the stage and says what the user can do."""
+"""Errors the engine raises on purpose: each names the stage and says what the user can do.
+
+Each error pickles as itself (``__reduce__`` gives back the constructor's arguments, not the
+formatted message), so an error raised in a worker process arrives in the parent with its class,
+stage, message and hint intact — no hand-made rebuild needed.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class EngineError(Exception):
@@ -14,6 +21,9 @@ class PromptError(EngineError):
         super().__init__(message)
         self.hint = hint
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.hint), self.__dict__)
+
 
 class StageError(EngineError):
     """A pipeline stage failed. ``stage`` is one of engine.story.STAGES."""
@@ -24,6 +34,9 @@ class StageError(EngineError):
         self.message = message
         self.hint = hint
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.stage, self.message, self.hint), self.__dict__)
+
 
 class BackendUnavailable(EngineError):
     """A backend's weights, binary or package is missing; ``reason`` says which and how to get it."""
@@ -32,6 +45,9 @@ class BackendUnavailable(EngineError):
         super().__init__(f"{backend}: {reason}")
         self.backend = backend
         self.reason = reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.backend, self.reason), self.__dict__)
 
 
 class Cancelled(EngineError):

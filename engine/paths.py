@@ -6,12 +6,13 @@ cache the seed backends read from (and download into, where the network allows).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from engine.settings import settings
 
 
 def home() -> Path:
-    root = Path(os.environ.get("DIGITELLER_HOME", Path.home() / ".cache" / "digiteller"))
+    root = settings().home
     root.mkdir(parents=True, exist_ok=True)
     return root
 
@@ -24,6 +25,6 @@ def cache_dir(name: str) -> Path:
 
 
 def models_dir() -> Path:
-    path = Path(os.environ.get("DIGITELLER_MODELS", home() / "models"))
+    path = settings().models or home() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -1,6 +1,7 @@
 """The story pipeline: text → (narration ∥ images → upscale) → music → video.
 
-A thin composition of the five blocks and the assembly. What it owns:
+A thin composition of the six blocks it receives (``engine.blocks.Blocks``; built from the request by
+``build_blocks`` unless a caller passes its own). What it owns:
 
 * **the folder**: everything a story makes lives in one folder with ``story.json``; a stage that
   finished is recorded in ``Story.done`` so a restarted job resumes where it stopped and one stage
@@ -26,8 +27,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from engine.blocks import Blocks, build_blocks
 from engine.device import cpu_threads
 from engine.errors import Cancelled, EngineError, StageError
+from engine.lang import detect_language, strip_markup
 from engine.progress import CancelToken, Progress, ProgressCallback, StageReporter
 from engine.story import STAGES, Story, StoryRequest
 
@@ -156,24 +159,13 @@ _HINTS = {
 }
 
 
-def _block(name: str):
-    """Import a block package lazily; None when it is not part of this build."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"engine.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith(f"engine.{name}"):
-            return None
-        raise
-
-
-def _stage_text(run: _Run, request: StoryRequest) -> None:
+def _stage_text(run: _Run, request: StoryRequest, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
-        text = _block("text")
-        if text is None:
-            raise StageError("text", "the text block is missing from this build")
-        story = text.write_story(request, report)
+        # The writer sizes the story by the narrator's reading speed; the language is the prompt's
+        # (the text block always writes in the prompt's language).
+        lang = detect_language(strip_markup(request.prompt))
+        rate = blocks.speech.chars_per_second(request.voice, lang)
+        story = blocks.text.write(request, report, chars_per_second=rate)
         story.seed = request.seed
         story.aspect = request.aspect
         run.story = story
@@ -181,74 +173,44 @@ def _stage_text(run: _Run, request: StoryRequest) -> None:
     run.stage("text", work)
 
 
-def _stage_speech(run: _Run, voice: str | None) -> None:
+def _stage_speech(run: _Run, voice: str | None, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
-        speech = _block("speech")
-        if speech is None:
-            raise StageError("speech", "the narration block is missing from this build")
         assert run.story is not None
-        speech.narrate(run.story, run.folder, report, voice=voice)
-        _block("timeline").layout(run.story, run.folder)
+        blocks.speech.narrate(run.story, run.folder, report, voice)
+        blocks.video.layout(run.story, run.folder)  # the narration sets the clock: music follows it
 
     run.stage("speech", work)
 
 
-def _stage_music(run: _Run) -> None:
+def _stage_music(run: _Run, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
         assert run.story is not None
-        music = _block("music")
-        if music is None or not hasattr(music, "score"):
-            run.story.backends["music"] = "none (music block not in this build)"
-            run._note("No music: the music block is not part of this build.")
-            return
         duration = max((s.end for s in run.story.scenes), default=0.0) + 2.0
-        music.score(run.story, run.folder, duration, report)
+        blocks.music.score(run.story, run.folder, duration, report)
 
     run.stage("music", work, essential=False)
 
 
-def _stage_images(run: _Run, request: StoryRequest) -> None:
+def _stage_images(run: _Run, request: StoryRequest, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
         assert run.story is not None
-        images = _block("images")
-        if images is None or not hasattr(images, "illustrate"):
-            _draw_cards(run.story, run.folder, request.size, report)
-            return
         try:
-            images.illustrate(run.story, run.folder, request.size, report, backend=request.image_backend)
+            blocks.images.illustrate(run.story, run.folder, request.size, report)
         except Cancelled:
             raise
         except Exception as exc:  # a story with text cards beats no story: fall back, and say so
             log.exception("images failed; drawing text cards")
             run._note(f"images failed ({exc}); scenes show text cards instead")
-            _draw_cards(run.story, run.folder, request.size, report)
+            blocks.video.draw_cards(run.story, run.folder, request.size, report)
+            run.story.backends["images"] = "card (text on a painted background; the image backend failed)"
 
     run.stage("images", work)
 
 
-def _draw_cards(story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
-    draw_card = _block("images.card").draw_card
-
-    out_dir = folder / "images"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for i, scene in enumerate(story.scenes):
-        path = out_dir / f"scene_{scene.index:02d}.png"
-        draw_card(scene, story, size, path)
-        scene.image = str(path.relative_to(folder))
-        report((i + 1) / len(story.scenes), f"scene {i + 1}/{len(story.scenes)}")
-    story.backends["images"] = "card (text on a painted background; no image generator in this build)"
-
-
-def _stage_upscale(run: _Run, request: StoryRequest) -> None:
+def _stage_upscale(run: _Run, request: StoryRequest, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
         assert run.story is not None
-        upscale = _block("upscale")
-        if upscale is None or not hasattr(upscale, "fit_frames"):
-            for scene in run.story.scenes:
-                scene.frame = scene.image
-            run.story.backends["upscale"] = "none (upscale block not in this build)"
-            return
-        upscale.fit_frames(run.story, run.folder, request.size, report, model=request.upscale_model)
+        blocks.upscale.fit_frames(run.story, run.folder, request.size, report)
 
     run.stage("upscale", work, essential=False)
     assert run.story is not None
@@ -256,10 +218,10 @@ def _stage_upscale(run: _Run, request: StoryRequest) -> None:
         scene.frame = scene.frame or scene.image
 
 
-def _stage_video(run: _Run) -> None:
+def _stage_video(run: _Run, blocks: Blocks) -> None:
     def work(report: StageReporter) -> None:
         assert run.story is not None
-        info = _block("video").assemble(run.story, run.folder, run.folder / VIDEO_FILE, report)
+        info = blocks.video.assemble(run.story, run.folder, run.folder / VIDEO_FILE, report)
         run.story.video = info
         encoder = info.get("encoder", {})
         run.story.backends["video"] = f"ffmpeg libx264 {encoder.get('preset', '')} + aac".replace("  ", " ")
@@ -282,12 +244,13 @@ def run_story(
     on_progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     redo: tuple[str, ...] = (),
+    blocks: Blocks | None = None,
 ) -> Story:
     """Make (or finish) the story in ``folder``; return it with ``video`` filled in.
 
     Synchronous and CPU-heavy: callers on an event loop run it in a worker thread. Calling it
     again on the same folder resumes after the last finished stage; ``redo`` names stages to do
-    again (their dependents are redone too).
+    again (their dependents are redone too). ``blocks`` defaults to ``build_blocks(request)``.
     """
     folder.mkdir(parents=True, exist_ok=True)
     cancel = (cancel or CancelToken()).child()  # cancelled by the caller, or by us to stop a sibling stage
@@ -300,24 +263,28 @@ def run_story(
         run.story = Story.load(story_path)
         _forget(run.story, redo)
 
-    _stage_text(run, request)
+    blocks = blocks or build_blocks(request)
+    _stage_text(run, request, blocks)
     assert run.story is not None
     with ThreadPoolExecutor(max_workers=min(2, cpu_threads()), thread_name_prefix="stage") as pool:
-        narration: Future[None] = pool.submit(_stage_speech, run, request.voice)
-        pictures: Future[None] = pool.submit(
-            lambda: (_stage_images(run, request), _stage_upscale(run, request))
-        )
+        narration: Future[None] = pool.submit(_stage_speech, run, request.voice, blocks)
+
+        def picture_stages() -> None:  # upscale needs the images: one after the other, in one thread
+            _stage_images(run, request, blocks)
+            _stage_upscale(run, request, blocks)
+
+        pictures: Future[None] = pool.submit(picture_stages)
         try:
             narration.result()
             if request.music:
-                _stage_music(run)
+                _stage_music(run, blocks)
             else:
                 run.story.backends["music"] = "off (requested without music)"
             pictures.result()
         except BaseException:
             cancel.cancel()  # stop the sibling stage promptly, then re-raise the first error
             raise
-    _stage_video(run)
+    _stage_video(run, blocks)
     return run.story
 
 
@@ -335,6 +302,7 @@ def revoice(
     voice: str,
     on_progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    blocks: Blocks | None = None,
 ) -> Story:
     """Re-narrate an existing story with another voice: same text and pictures, new audio and video."""
     story = Story.load(folder / STORY_FILE)
@@ -342,4 +310,4 @@ def revoice(
     _save_request(folder, request)
     story.voice = voice
     story.save(folder / STORY_FILE)
-    return run_story(request, folder, on_progress, cancel, redo=("speech",))
+    return run_story(request, folder, on_progress, cancel, redo=("speech",), blocks=blocks)

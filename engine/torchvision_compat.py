@@ -98,7 +98,7 @@ def prepare_operator_schemas() -> str:
 class _TorchvisionPreflight(importlib.abc.MetaPathFinder):
     """Runs prepare_operator_schemas() on the first ``import torchvision``, then steps aside."""
 
-    def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
+    def find_spec(self, fullname, path, target=None):
         if fullname == "torchvision":
             remove_import_hook()
             # Never turn an import that might have worked into a failure here.

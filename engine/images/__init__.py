@@ -46,6 +46,7 @@ class Illustrator:
     def __init__(self, spec: str = "auto") -> None:
         check_spec(spec)
         self.spec = spec
+        self.name = spec  # as the other blocks' entries name their choice
 
     def illustrate(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
         """Draw ``folder/images/scene_XX.png`` for every scene; set each scene's image and provenance."""

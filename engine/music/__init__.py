@@ -4,9 +4,10 @@
 length, arranges it (chords + bass), writes ``music/score.mid`` and renders ``music/score.wav`` with
 FluidSynth. Heavy imports (torch, pretty_midi, numpy) happen inside the functions.
 
-Module map: vocab (event tokens), corpus (music21 -> token cache), model (relative attention),
-train, sampling (KV cache), markov (baseline), evaluate, style (mood -> style), harmony, compose,
-midi, render, checkpoint (the shipped weights).
+Module map: base (the ``MusicBackend`` Protocol), backends/ (``transformer``, the one backend, and
+the registry ``get_backend``/``BACKENDS``/``doctor``), vocab (event tokens), corpus (music21 -> token
+cache), model (relative attention), train, sampling (KV cache), markov (baseline), evaluate, style
+(mood -> style), harmony, compose, midi, render, checkpoint (the shipped weights).
 """
 
 from __future__ import annotations
@@ -14,84 +15,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.backends import BackendStatus
-from engine.errors import BackendUnavailable, StageError
+from engine.music.backends import BACKENDS, doctor, get_backend
+from engine.music.base import MusicBackend
 
 if TYPE_CHECKING:
     from engine.progress import StageReporter
     from engine.story import Story
 
-MIN_SECONDS = 5.0
-MAX_SECONDS = 900.0
+__all__ = ["BACKENDS", "MusicBackend", "MusicScorer", "doctor", "get_backend", "score"]
 
 
 def score(story: Story, folder: Path, duration: float, report: StageReporter) -> None:
     """Write ``folder/music/score.mid`` and ``score.wav`` (~``duration`` s) for the story's mood."""
-    from engine.music.checkpoint import load_model
-    from engine.music.compose import compose, write_arrangement
-    from engine.music.render import find_soundfont, fluidsynth_binary, render
-    from engine.music.style import story_mood, style_for
-
-    try:
-        seconds = float(duration)
-    except (TypeError, ValueError):
-        raise StageError("music", f"the music length must be a number of seconds, not {duration!r}") from None
-    if seconds != seconds or seconds <= 0:  # NaN or empty narration
-        raise StageError("music", f"the music length must be positive, got {duration!r}")
-    seconds = min(MAX_SECONDS, max(MIN_SECONDS, seconds))
-    soundfont = find_soundfont()  # fail fast, before composing, when rendering is impossible
-    fluidsynth_binary()
-    report(0.0, "loading the music model")
-    model = load_model()
-    style = style_for(story_mood(story.mood, [s.mood for s in story.scenes]))
-    report(0.05, f"composing {seconds:.0f} s of {style.mood} music")
-    arrangement = compose(
-        style, seconds, seed=int(story.seed), model=model, progress=lambda f, m: report(0.05 + 0.7 * f, m)
-    )
-    if not arrangement.melody:
-        raise StageError("music", "the model produced no notes", hint="try another seed")
-    out = folder / "music"
-    out.mkdir(parents=True, exist_ok=True)
-    write_arrangement(arrangement, out / "score.mid")
-    report(0.8, f"rendering with FluidSynth ({soundfont.stem})")
-    render(out / "score.mid", out / "score.wav", soundfont, duration=seconds, cancel=report.cancel)
-    story.midi = "music/score.mid"
-    story.music = "music/score.wav"
-    story.backends["music"] = (
-        f"music-transformer (ours, {model.n_params()} params) + FluidSynth {soundfont.stem}"
-    )
-    story.notes.append(
-        f"music: {style.mood} ({style.mode}, {style.bpm:.0f} bpm), {arrangement.tunes} generated tune(s), "
-        f"{arrangement.seconds:.1f} s written in {arrangement.generation_seconds:.1f} s"
-    )
-    report(1.0, "music ready")
+    get_backend().score(story, folder, duration, report)
 
 
-def doctor() -> list[BackendStatus]:
-    """Rows for `python -m engine doctor`: the checkpoint, the renderer, the SoundFont."""
-    from engine.music.checkpoint import checkpoint_file
-    from engine.music.render import find_soundfont, fluidsynth_binary
+class MusicScorer:
+    """The music block's entry for the pipeline (engine.blocks): ``spec`` names the backend."""
 
-    rows = []
-    ckpt = checkpoint_file()
-    if ckpt.exists():
-        detail = f"{ckpt} ({ckpt.stat().st_size / 1e6:.1f} MB), trained on the music21 Essen folk songs"
-        rows.append(BackendStatus("music", "music-transformer", True, detail, default=True))
-    else:
-        rows.append(
-            BackendStatus(
-                "music", "music-transformer", False, f"{ckpt} missing: python -m engine.music train"
-            )
-        )
-    try:
-        rows.append(BackendStatus("music", "fluidsynth", True, fluidsynth_binary(), default=True))
-    except BackendUnavailable as exc:
-        rows.append(BackendStatus("music", "fluidsynth", False, exc.reason))
-    try:
-        font = find_soundfont()
-        rows.append(
-            BackendStatus("music", "soundfont", True, f"{font} ({font.stat().st_size / 1e6:.0f} MB)", True)
-        )
-    except BackendUnavailable as exc:
-        rows.append(BackendStatus("music", "soundfont", False, exc.reason))
-    return rows
+    def __init__(self, spec: str = "auto") -> None:
+        self.name = spec
+
+    def score(self, story: Story, folder: Path, duration: float, report: StageReporter) -> None:
+        get_backend(self.name).score(story, folder, duration, report)

@@ -51,7 +51,8 @@ def generate_in_mode(
     Returns (events, notes, tokens generated in total)."""
     from engine.music.sampling import generate
 
-    best, best_r, spent = ([], []), -3.0, 0
+    best: tuple[list[int], list[vocab.Note]] = ([], [])
+    best_r, spent = -3.0, 0
     for k in range(candidates):
         events = generate(model, mode, tempo, settings, seed=seed * 31 + k, tonic=tonic)
         spent += len(events)
@@ -100,7 +101,8 @@ def _place(notes: list[vocab.Note], tonic_pc: int, target_tonic: int, register: 
 
 
 def _accompany(chords: list[Chord], style: Style) -> tuple[list[vocab.Note], list[vocab.Note]]:
-    pad, bass = [], []
+    pad: list[vocab.Note] = []
+    bass: list[vocab.Note] = []
     for chord in chords:
         length = chord.end - chord.start
         if length <= 0:

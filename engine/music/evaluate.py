@@ -25,6 +25,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading tone
 def to_stream(notes: list[vocab.Note]):
     from music21 import note, stream
 
-    s = stream.Stream()
+    s: Any = stream.Stream()
     for n in notes:
         m = note.Note(n.pitch, quarterLength=(n.end - n.start) / vocab.STEPS_PER_QUARTER)
         s.insert(n.start / vocab.STEPS_PER_QUARTER, m)

@@ -11,7 +11,6 @@ ducks it under the voice.
 
 from __future__ import annotations
 
-import os
 import shutil
 import wave
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 from engine.errors import BackendUnavailable
 from engine.proc import run
 from engine.progress import CancelToken
+from engine.settings import settings
 
 SOUNDFONT_DIRS = (
     Path("/usr/share/sounds/sf2"),
@@ -36,9 +36,9 @@ PEAK_LIMIT = 10 ** (-1 / 20)
 
 def find_soundfont(prefer_small: bool = False) -> Path:
     """``DIGITELLER_SOUNDFONT`` if set, else FluidR3_GM (or TimGM6mb first when ``prefer_small``)."""
-    explicit = os.environ.get("DIGITELLER_SOUNDFONT")
+    explicit = settings().soundfont
     if explicit:
-        path = Path(explicit)
+        path = explicit
         if not path.is_file():
             raise BackendUnavailable("fluidsynth", f"DIGITELLER_SOUNDFONT={explicit} is not a file")
         return path

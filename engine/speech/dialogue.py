@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from engine.lang.sentences import sentence_pieces
+
 DASHES = "—–"
 # small models and users often type a hyphen for the dialogue dash: "- Привет! - сказал волк."
 _DASH = rf"(?:[{DASHES}]|-(?=\s))"
@@ -120,7 +122,7 @@ def split_paragraph(par: str, paragraph: int = 0) -> list[Segment]:
         if start > pos:
             out.extend(_split_dash_dialogue(par[pos:start], False, paragraph))
         # punctuation right after the closing quote (",", "!") belongs to the speech
-        tail = re.match(r"[,.!?…]*", par[end:]).group(0)
+        tail = re.match(r"[,.!?…]*", par[end:]).group(0)  # type: ignore[union-attr]  # `*` always matches
         # «Беги, — сказал дед, — беги!»: the author's remark inside the quotes is narration
         out.extend(_split_dash_dialogue(par[start : end + len(tail)], True, paragraph))
         pos = end + len(tail)
@@ -150,29 +152,13 @@ def _merge_narration(segments: list[Segment]) -> None:
             k += 1
 
 
-_NO_BREAK_AFTER = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Prof|Jr|Sr|No|vs|etc|e\.g|i\.e|г|гг|т|др|пр|см|ул|им|св|стр|тыс|руб|коп|напр)"
-    r"|\b[A-ZА-ЯЁ])\.$"
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"]?\s+(?=[«„“\"—–(\-]?\s*[A-ZА-ЯЁ0-9])")
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences of a segment, keeping every character (so subtitles can be timed per sentence).
 
-    A break needs end punctuation, a space and a capital (or digit, quote, dash) next; it is not
-    taken after abbreviations ("Mr.", "т.", "г.") or initials ("А. С. Пушкин").
+    razdel (engine.lang) decides where sentences end: it knows abbreviations ("Mr.", "т. е.", "г.")
+    and initials ("А. С. Пушкин") and keeps a closing quote with its sentence.
     """
-    pieces: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        head = text[start : m.start()]
-        if _NO_BREAK_AFTER.search(head.rstrip('»”"')):
-            continue
-        pieces.append(text[start : m.end()])
-        start = m.end()
-    pieces.append(text[start:])
-    return [p for p in pieces if p.strip()]
+    return sentence_pieces(text)
 
 
 def speakable(text: str) -> str:
@@ -308,9 +294,9 @@ _RU_SKIP = {
 @lru_cache(maxsize=1)
 def _morph():
     try:
-        import pymorphy3
+        from engine.lang.morph import morph
 
-        return pymorphy3.MorphAnalyzer()
+        return morph()
     except Exception:  # without pymorphy3 names are keyed by their lowercase spelling
         return None
 
@@ -489,7 +475,12 @@ def assign_speakers(segments: list[Segment], lang: str, cast: Cast) -> None:
         if nxt is not None and not nxt.speech and nxt.paragraph == seg.paragraph:
             attr = attribute(nxt.text, context, known)
         before_ok = prv is not None and not prv.speech and prv.paragraph == seg.paragraph
-        if not attr.found and before_ok and (prv.text.rstrip().endswith(":") or lang != "ru"):
+        if (
+            not attr.found
+            and prv is not None
+            and before_ok
+            and (prv.text.rstrip().endswith(":") or lang != "ru")
+        ):
             attr = attribute(
                 prv.text, " ".join(x.text for x in segments[: i - 1] if not x.speech)[-400:], known
             )

@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from engine.lang.markup import strip_markup
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -37,24 +39,8 @@ VOWELS_ALL = VOWELS_RU + "aeiouyAEIOUY"
 
 # ---------------------------------------------------------------- markup, emoji, odd characters
 
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((?:[^)]*)\)")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
-_HTML_ENTITIES = {"&nbsp;": " ", "&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
 _KEEP_PUNCT = set(".,!?…:;-—–()'\"«»„“”")
 _KEEP_SYMBOLS = set("+%№§&$€£₽°#@/=<>\\{}[]|^")  # read as words (or dropped) later, per language
-
-
-def strip_markup(text: str) -> str:
-    """Remove HTML tags, Markdown emphasis/headers/links, URLs; keep the words."""
-    for entity, char in _HTML_ENTITIES.items():
-        text = text.replace(entity, char)
-    text = _HTML_TAG.sub(" ", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _URL.sub(" ", text)
-    text = re.sub(r"(?m)^\s{0,3}(?:#{1,6}|>|[*+-](?=\s))\s*", "", text)  # headers, quotes, bullets
-    text = re.sub(r"[*_`~]{1,3}", "", text)
-    return text
 
 
 def _is_emoji_or_symbol(ch: str) -> bool:
@@ -205,9 +191,9 @@ def transliterate_latin(text: str) -> str:
 def _morph():
     """pymorphy3 if installed (for the gender of counted nouns); None keeps masculine defaults."""
     try:
-        import pymorphy3
+        from engine.lang.morph import morph
 
-        return pymorphy3.MorphAnalyzer()
+        return morph()
     except Exception:  # any import/dictionary problem only costs grammatical gender
         return None
 

@@ -11,7 +11,6 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
@@ -19,16 +18,10 @@ from engine.errors import BackendUnavailable, Cancelled, StageError
 from engine.progress import CancelToken, StageReporter
 from engine.speech import loudness
 from engine.speech.audio import SAMPLE_RATE, fade, resample, silence, trim_silence, write_wav
-from engine.speech.backends import espeak, piper_voice, rhvoice, silero
+from engine.speech.backends import get_backend
 from engine.speech.dialogue import speakable
 from engine.speech.normalize import normalize
 
-BACKENDS: dict[str, ModuleType] = {
-    "espeak": espeak,
-    "rhvoice": rhvoice,
-    "piper": piper_voice,
-    "silero": silero,
-}
 EMPTY_LINE_PAUSE = 0.3  # a line with nothing speakable (only emoji, say) becomes a short pause
 
 
@@ -72,9 +65,8 @@ def synthesize_to(
 ) -> SynthResult:
     """Like ``synthesize`` but also says how long it took and what text the voice really got."""
     ref = parse_voice(voice_id)
-    module = BACKENDS[ref.backend]
-    policy = module.policy() if hasattr(module, "policy") else module.POLICY
-    spoken = normalize(speakable(text), ref.lang, policy)
+    backend = get_backend(ref.backend)
+    spoken = normalize(speakable(text), ref.lang, backend.policy())
     started = time.perf_counter()
     if report is not None:
         report(0.0, f"{voice_id}: {spoken[:40]}")
@@ -83,7 +75,7 @@ def synthesize_to(
     else:
         cancel = cancel or (report.cancel if report is not None else None)
         try:
-            raw, rate = module.synth(spoken, ref.voice, ref.lang, cancel)
+            raw, rate = backend.synth(spoken, ref.voice, ref.lang, cancel)
         except (BackendUnavailable, StageError, Cancelled):
             raise
         except Exception as exc:  # a library's own error becomes the stage's, with the voice named
@@ -109,13 +101,6 @@ def warm_up(voice_id: str) -> None:
     thread while another stage works; unavailable voices are ignored here (narrate reports them)."""
     try:
         ref = parse_voice(voice_id)
-        if ref.backend == "piper":
-            piper_voice.load(ref.voice)
-        elif ref.backend == "silero":
-            silero.load_package(silero.ensure_model(ref.lang))
-        elif ref.backend == "rhvoice":
-            from engine.speech.backends import rhvoice_lib
-
-            rhvoice_lib.engine()
+        get_backend(ref.backend).warm_up(ref.voice, ref.lang)
     except (BackendUnavailable, StageError):
         pass

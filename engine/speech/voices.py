@@ -7,12 +7,12 @@ model load. Voice ids are stable strings "<backend>:<voice>" (Silero: "silero:<l
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.settings import settings
 from engine.speech.licences import rhvoice_licence
 
 RHVOICE_DIRS = (Path("/usr/share/RHVoice/voices"), Path("/usr/local/share/RHVoice/voices"))
@@ -143,15 +143,15 @@ def _rhvoice_voices() -> list[VoiceInfo]:
                     found.setdefault(d.name, d)
     out = []
     for name in (*RHVOICE_RU, *RHVOICE_EN, *sorted(set(found) - set(RHVOICE_RU) - set(RHVOICE_EN))):
-        d = found.get(name)
-        info = _read_voice_info(d / "voice.info") if d else {}
+        folder = found.get(name)
+        info = _read_voice_info(folder / "voice.info") if folder is not None else {}
         language = info.get("language", "Russian" if name in RHVOICE_RU else "English")
         lang = {"Russian": "ru", "English": "en"}.get(language)
         if lang is None:
             continue  # other languages' voices (Ukrainian, …) are not used by the stories
         package = "rhvoice-russian" if lang == "ru" else "rhvoice-english"
         why = ""
-        if d is None:
+        if folder is None:
             why = f"voice not installed (Debian non-free package {package})"
         elif binary is None:
             why = "RHVoice-test not found (Debian non-free package rhvoice)"
@@ -244,7 +244,8 @@ def catalogue() -> list[VoiceInfo]:
     """
     global _cache
     now = time.monotonic()
-    key = (os.environ.get("DIGITELLER_MODELS", ""), os.environ.get("DIGITELLER_HOME", ""))
+    env = settings()
+    key = (str(env.models or ""), str(env.home))
     if _cache is not None and now - _cache[0] < _CACHE_SECONDS and _cache[1] == key:
         return list(_cache[2])
     voices = [*_rhvoice_voices(), *_piper_voices(), *_espeak_voices(), *_silero_voices()]

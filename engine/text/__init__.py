@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from engine.errors import PromptError
-from engine.text.language import detect_language
+from engine.lang import detect_language
 from engine.text.moods import MOODS
 from engine.text.prompt import validate_prompt
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MOODS",
     "PromptError",
+    "StoryWriter",
     "detect_language",
     "doctor",
     "make_scenes",
@@ -29,11 +30,32 @@ __all__ = [
 ]
 
 
-def write_story(request: StoryRequest, report: StageReporter) -> Story:
+class StoryWriter:
+    """The text block's entry for the pipeline (engine.blocks): ``spec`` names the text backend.
+
+    A thin adapter over ``write_story`` until the block's own writer class replaces it.
+    """
+
+    def __init__(self, spec: str = "auto") -> None:
+        self.name = spec
+
+    def write(self, request: StoryRequest, report: StageReporter, *, chars_per_second: float) -> Story:
+        from dataclasses import replace
+
+        from engine.text.writer import write_story as _write_story
+
+        return _write_story(
+            replace(request, text_backend=self.name), report, chars_per_second=chars_per_second
+        )
+
+
+def write_story(
+    request: StoryRequest, report: StageReporter, *, chars_per_second: float | None = None
+) -> Story:
     """The story for a request (see engine.text.writer)."""
     from engine.text.writer import write_story as _write_story
 
-    return _write_story(request, report)
+    return _write_story(request, report, chars_per_second=chars_per_second)
 
 
 def make_scenes(sentences: list[str], lang: str, n_scenes: int) -> list[Scene]:

@@ -56,9 +56,9 @@ def sentence_starts(text: str) -> set[int]:
 
 @lru_cache(maxsize=1)
 def ru_analyzer():
-    import pymorphy3
+    from engine.lang.morph import morph
 
-    return pymorphy3.MorphAnalyzer()
+    return morph()
 
 
 _RU_POS = {

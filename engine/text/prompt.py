@@ -7,11 +7,11 @@ without meaning to, and the words inside are still a good prompt.
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
 from engine.errors import PromptError
+from engine.lang.markup import strip_markup
 
 #: Prompts longer than this are cut at a sentence boundary: the user's words become the story's
 #: opening, and a 75-second story has room for about this much of them.
@@ -22,30 +22,9 @@ _HINT = (
     "Send a sentence or two in Russian or English, e.g. 'A dragon who was afraid of the dark'."
 )
 
-_HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z!][^<>]{0,500}>")
-_HTML_BLOCK = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>", re.S | re.I)
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-_MD_CODE_FENCE = re.compile(r"```[^\n]*\n?|```")
-_MD_EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~|`+)")
-_MD_LINE_PREFIX = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d{1,3}[.)]\s+)", re.M)
 _SPACES = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?…)»])")
 _SENTENCE_END = re.compile(r"[.!?…](?:[»\"')\]]*)(?=\s|$)")
-
-
-def strip_markup(text: str) -> str:
-    """Remove HTML tags and entities, Markdown syntax and URLs, keeping the visible words."""
-    text = _HTML_BLOCK.sub(" ", text)
-    text = _HTML_TAG.sub(" ", text)
-    text = html.unescape(text)
-    text = _MD_IMAGE.sub(r"\1", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _URL.sub(" ", text)
-    text = _MD_CODE_FENCE.sub(" ", text)
-    text = _MD_LINE_PREFIX.sub("", text)
-    return _MD_EMPHASIS.sub("", text)
 
 
 def strip_symbols(text: str) -> str:

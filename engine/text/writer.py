@@ -21,6 +21,7 @@ import random
 from dataclasses import dataclass, field
 
 from engine.errors import BackendUnavailable, StageError
+from engine.lang import detect_language, is_native
 from engine.progress import StageReporter
 from engine.story import Story, StoryRequest
 from engine.text.backends import TextBackend, get_backend
@@ -33,7 +34,6 @@ from engine.text.cleanup import (
 from engine.text.examples import EXAMPLE, EXAMPLE_WORDS
 from engine.text.genres import HEADERS, BeatSpec, beat_specs, choose_genre
 from engine.text.judge import StoryContext, sentence_problem
-from engine.text.language import detect_language, is_native
 from engine.text.moods import story_mood
 from engine.text.morph import en_is_known, ru_inflect, ru_parse, tokens
 from engine.text.premise import Hero, Premise, read_premise
@@ -59,21 +59,15 @@ CONTINUATION_CUES = {
 PRONOUNS = {"masc": "Он", "femn": "Она", "neut": "Оно", "plur": "Они"}
 
 
-def target_chars(duration: float, lang: str, voice: str | None = None) -> int:
-    """Characters that fill ``duration`` seconds when read by ``voice`` (pauses included).
+def target_chars(duration: float, lang: str, chars_per_second: float | None = None) -> int:
+    """Characters that fill ``duration`` seconds when read at ``chars_per_second`` (pauses included).
 
     The narration block knows each voice's measured reading rate; voices differ by up to 50 %
     (RHVoice anna 17.4 chars/s, aleksandr-hq 12.7), so a story sized by a language-wide guess
-    comes out far from the target. Without the narration block, fall back to CHARS_PER_SECOND.
+    comes out far from the target. The pipeline asks the narrator and passes the rate in (the text
+    block imports no other block); without it, fall back to CHARS_PER_SECOND.
     """
-    rate = CHARS_PER_SECOND.get(lang, 13.0)
-    try:
-        from engine import speech
-    except ImportError:
-        speech = None
-    if speech is not None:
-        voice = voice or speech.default_voice(lang)
-        rate = speech.chars_per_second(voice, lang)
+    rate = chars_per_second or CHARS_PER_SECOND.get(lang, 13.0)
     return int(max(10.0, duration) * rate)
 
 
@@ -298,7 +292,13 @@ def select_backend(spec: str, notes: list[str]) -> TextBackend:
             ) from exc2
 
 
-def write_story(request: StoryRequest, report: StageReporter, backend: TextBackend | None = None) -> Story:
+def write_story(
+    request: StoryRequest,
+    report: StageReporter,
+    backend: TextBackend | None = None,
+    *,
+    chars_per_second: float | None = None,
+) -> Story:
     """The story for a request: title, text, scenes with image prompts and moods, notes on fallbacks."""
     notes: list[str] = []
     prompt = validate_prompt(request.prompt)
@@ -307,7 +307,7 @@ def write_story(request: StoryRequest, report: StageReporter, backend: TextBacke
     prompt_lemmas = [t.lemma.lower() for t in tokens(prompt, lang)]
     genre = choose_genre(request.genre, prompt_lemmas)
     duration = request.duration if request.duration and request.duration > 0 else 75.0
-    target = target_chars(duration, lang, request.voice)
+    target = target_chars(duration, lang, chars_per_second)
     n_scenes = int(request.scenes) if request.scenes and request.scenes > 0 else scene_count(duration)
     n_scenes = max(1, min(n_scenes, 20))
     premise = read_premise(prompt, lang, genre, int(target * OPENING_SHARE))

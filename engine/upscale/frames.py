@@ -17,8 +17,8 @@ from PIL import Image, UnidentifiedImageError
 from engine.errors import BackendUnavailable, StageError
 from engine.progress import StageReporter
 from engine.story import Story
-from engine.upscale.registry import get_upscaler
-from engine.upscale.upscaler import MAX_SCALE, Upscaler
+from engine.upscale.backends import get_upscaler
+from engine.upscale.base import MAX_SCALE, Upscaler
 
 log = logging.getLogger(__name__)
 

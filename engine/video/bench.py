@@ -20,10 +20,10 @@ from pathlib import Path
 
 from engine.progress import null_reporter
 from engine.story import Line, Scene, Story
-from engine.timeline import layout
 from engine.video import assembly as assemble_mod
 from engine.video import kenburns
-from engine.video.probe import probe
+from engine.video.media import probe
+from engine.video.timeline import layout
 
 
 def _children_cpu() -> float:
@@ -198,8 +198,8 @@ def main() -> None:
                 assemble_mod.assemble(story, folder, out, null_reporter("video"))
                 cpu, wall = _children_cpu() - cpu0, time.monotonic() - wall0
             info = probe(out)
-            dur = info["duration"]
-            mb_min = info["size_bytes"] / 1e6 / (dur / 60)
+            dur = info.duration
+            mb_min = info.size_bytes / 1e6 / (dur / 60)
             row = (dur, cpu, wall, cpu / dur, wall / dur, mb_min)
             print(f"{name:<11} " + " ".join(f"{v:>10.2f}" for v in row), flush=True)
 

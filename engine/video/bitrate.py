@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.errors import StageError
+from engine.settings import MAX_VIDEO_BYTES
 
-#: Telegram bots may send files up to 50 MB; keep a margin for the moov atom and muxing.
-LIMIT_BYTES = 50 * 1000 * 1000
+#: Telegram bots may send files up to 50 MB (engine.settings.MAX_VIDEO_BYTES, the one limit); keep
+#: a margin for the moov atom and muxing.
+LIMIT_BYTES = MAX_VIDEO_BYTES
 BUDGET_BYTES = int(LIMIT_BYTES * 0.94)
 #: mp4 overhead per second (sample tables, ~a few kB/s at 25 fps + AAC) — generous on purpose.
 CONTAINER_BYTES_PER_SECOND = 1500

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,7 +171,7 @@ def _timed(
     pieces: list[tuple[str, ...]],
     start: float,
     end: float,
-    pauses: list[tuple[float, float]] = (),
+    pauses: Sequence[tuple[float, float]] = (),
     style: str = "Default",
 ) -> list[Cue]:
     """Share ``start..end`` among cues in proportion to their length (speech runs at a roughly

@@ -10,7 +10,7 @@ import pytest
 from engine.progress import StageReporter
 from engine.speech import SAMPLE_RATE, default_voice, narrate, synthesize
 from engine.speech.audio import read_wav, stats
-from engine.speech.backends import piper_voice
+from engine.speech.backends import piper as piper_voice
 from engine.speech.loudness import integrated_loudness
 from engine.speech.voices import find
 from engine.story import Scene, Story

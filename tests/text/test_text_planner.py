@@ -130,9 +130,12 @@ def test_length_targets():
     from engine.speech import chars_per_second
 
     # sized by the narrator's measured reading rate: a slower voice gets a shorter text
-    assert target_chars(75, "ru", "rhvoice:anna") == int(75 * chars_per_second("rhvoice:anna", "ru"))
-    assert target_chars(75, "ru", "rhvoice:aleksandr-hq") < target_chars(75, "ru", "rhvoice:anna")
-    assert target_chars(75, "en", "piper:joe") == int(75 * chars_per_second("piper:joe", "en"))
+    anna, aleksandr = chars_per_second("rhvoice:anna", "ru"), chars_per_second("rhvoice:aleksandr-hq", "ru")
+    assert target_chars(75, "ru", anna) == int(75 * anna)
+    assert target_chars(75, "ru", aleksandr) < target_chars(75, "ru", anna)
+    assert target_chars(75, "en", chars_per_second("piper:joe", "en")) == int(
+        75 * chars_per_second("piper:joe", "en")
+    )
     assert 900 <= target_chars(75, "ru") <= 1300  # default voice: 60–90 s of speech
     assert scene_count(75) == 8 and scene_count(30) == 6 and scene_count(300) == 10
 

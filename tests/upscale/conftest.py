@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from upscale_helpers import FakeUpscaler
 
-from engine.upscale.registry import clear_cache
+from engine.upscale.backends import clear_cache
 
 
 @pytest.fixture

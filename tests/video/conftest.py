@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from engine.story import Line, Scene, Story
-from engine.timeline import layout
+from engine.video.timeline import layout
 
 
 def make_tone(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.images.card import PALETTES, _clean_text, draw_card, fit_text, palette_for
 from engine.story import Scene, Story
+from engine.video.card import PALETTES, _clean_text, draw_card, fit_text, palette_for
 
 LONG_RU = ("Жил-был на краю дремучего леса старый мельник, и было у него три сына. " * 12).strip()
 TEXTS = [
@@ -59,7 +59,7 @@ def test_moods_pick_different_palettes_and_unknown_moods_still_work() -> None:
 
 def test_cyrillic_renders_real_glyphs(tmp_path: Path) -> None:
     """Cyrillic must come out as letters, not as the font's missing-glyph boxes."""
-    from engine.images.card import _font, _renderable
+    from engine.video.card import _font, _renderable
 
     font = _font(30, False)
     assert _renderable("Ёжик в тумане", font) == "Ёжик в тумане"

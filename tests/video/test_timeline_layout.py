@@ -1,4 +1,4 @@
-"""engine.timeline: scenes placed from the measured narration, pictures cut in the pauses."""
+"""engine.video.timeline: scenes placed from the measured narration, pictures cut in the pauses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.story import Line, Scene, Story
-from engine.timeline import (
+from engine.video.timeline import (
     CROSSFADE,
     GAP,
     LEAD_IN,

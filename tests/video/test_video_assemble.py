@@ -14,9 +14,9 @@ import engine.video.ffmpeg_run as ffmpeg_run
 from engine.errors import Cancelled
 from engine.progress import CancelToken, Progress, StageReporter, null_reporter
 from engine.story import ASPECTS
-from engine.timeline import total_duration
 from engine.video import assemble, doctor, probe
 from engine.video.subtitles import read_ass_texts
+from engine.video.timeline import total_duration
 from tests.video.conftest import StoryFactory
 
 TINY = (320, 180)
@@ -50,10 +50,10 @@ def test_assemble_end_to_end_with_hostile_text(tmp_path: Path, story_factory: St
     info = assemble(story, tmp_path, out, StageReporter("video", events.append), size=TINY)
     total = total_duration(story)
     meta = probe(out)
-    assert (meta["video_codec"], meta["audio_codec"], meta["pix_fmt"]) == ("h264", "aac", "yuv420p")
-    assert (meta["width"], meta["height"]) == TINY
-    assert meta["duration"] == pytest.approx(total, abs=0.15)
-    assert info["duration"] == meta["duration"] and info["size_bytes"] == out.stat().st_size
+    assert (meta.video_codec, meta.audio_codec, meta.pix_fmt) == ("h264", "aac", "yuv420p")
+    assert (meta.width, meta.height) == TINY
+    assert meta.duration == pytest.approx(total, abs=0.15)
+    assert info["duration"] == meta.duration and info["size_bytes"] == out.stat().st_size
     assert info["file"] == "story.mp4" and info["fps"] == 25
     assert info["lufs"]["narration"] < 0 and info["lufs"]["music"] is None
     assert info["lufs"]["output"] == pytest.approx(-16.0, abs=1.5)
@@ -74,7 +74,7 @@ def test_hostile_folder_and_file_names(tmp_path: Path, story_factory: StoryFacto
     out = folder / "out: 'final' [1].mp4"
     info = assemble(story, folder, out, null_reporter("video"), size=TINY)
     assert out.is_file() and info["file"] == out.name
-    assert probe(out)["video_codec"] == "h264"
+    assert probe(out).video_codec == "h264"
 
 
 @pytest.mark.parametrize("aspect", list(ASPECTS))
@@ -85,9 +85,9 @@ def test_assemble_full_resolution_per_aspect(
     out = tmp_path / f"{aspect.replace(':', 'x')}.mp4"
     info = assemble(story, tmp_path, out, null_reporter("video"))
     meta = probe(out)
-    assert (meta["width"], meta["height"]) == ASPECTS[aspect] == (info["width"], info["height"])
-    assert meta["video_codec"] == "h264" and meta["pix_fmt"] == "yuv420p"
-    assert meta["duration"] == pytest.approx(total_duration(story), abs=0.15)
+    assert (meta.width, meta.height) == ASPECTS[aspect] == (info["width"], info["height"])
+    assert meta.video_codec == "h264" and meta.pix_fmt == "yuv420p"
+    assert meta.duration == pytest.approx(total_duration(story), abs=0.15)
     with out.open("rb") as f:  # +faststart: the index (moov) comes before the media data (mdat)
         head = f.read(4096)
     assert 0 <= head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head
@@ -185,8 +185,8 @@ def test_probe_reports_streams_and_rejects_missing_files(tmp_path: Path) -> None
     from tests.video.conftest import make_tone
 
     info = probe(make_tone(tmp_path / "t.wav", 1.5))
-    assert info["duration"] == pytest.approx(1.5, abs=0.01)
-    assert info["video_codec"] is None and info["audio_codec"] == "pcm_s16le" and info["sample_rate"] == 24000
+    assert info.duration == pytest.approx(1.5, abs=0.01)
+    assert info.video_codec is None and info.audio_codec == "pcm_s16le" and info.sample_rate == 24000
     with pytest.raises(StageError):
         probe(tmp_path / "nope.mp4")
 

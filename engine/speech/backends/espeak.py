@@ -30,3 +30,20 @@ def synth(text: str, voice: str, lang: str, cancel: CancelToken | None = None) -
             timeout=120,
         )
         return read_wav(out)
+
+
+class EspeakBackend:
+    """espeak-ng through its command line (``TtsBackend``)."""
+
+    name = "espeak"
+
+    def policy(self) -> Policy:
+        return POLICY
+
+    def synth(
+        self, text: str, voice: str, lang: str, cancel: CancelToken | None = None
+    ) -> tuple[np.ndarray, int]:
+        return synth(text, voice, lang, cancel)
+
+    def warm_up(self, voice: str, lang: str) -> None:
+        """Nothing to load: one short process per line."""

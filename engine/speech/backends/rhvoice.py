@@ -56,3 +56,20 @@ def synth(text: str, voice: str, lang: str, cancel: CancelToken | None = None) -
     if eng is not None:
         return eng.speak(text, voice, cancel)
     return synth_subprocess(text, voice, cancel)
+
+
+class RHVoiceBackend:
+    """RHVoice in-process, or through ``RHVoice-test`` (``TtsBackend``)."""
+
+    name = "rhvoice"
+
+    def policy(self) -> Policy:
+        return policy()
+
+    def synth(
+        self, text: str, voice: str, lang: str, cancel: CancelToken | None = None
+    ) -> tuple[np.ndarray, int]:
+        return synth(text, voice, lang, cancel)
+
+    def warm_up(self, voice: str, lang: str) -> None:
+        rhvoice_lib.engine()

@@ -16,7 +16,6 @@ one message is spoken at a time (a lock), and cancellation stops synthesis from 
 from __future__ import annotations
 
 import ctypes as C
-import os
 import threading
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from engine.errors import Cancelled, StageError
 from engine.progress import CancelToken
+from engine.settings import settings
 
 VERIFIED_VERSION = b"1.8.0"
 LIBRARY = "libRHVoice.so.5"
@@ -165,7 +165,7 @@ def engine() -> Engine | None:
     with _engine_lock:
         if _engine is not None or _engine_error is not None:
             return _engine
-        if os.environ.get("DIGITELLER_RHVOICE", "") == "subprocess":
+        if settings().rhvoice == "subprocess":
             _engine_error = "DIGITELLER_RHVOICE=subprocess"
             return None
         try:

@@ -11,7 +11,6 @@ Silero reads '+' stress marks and only Cyrillic letters in its Russian models, h
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from engine.errors import BackendUnavailable, StageError
 from engine.progress import CancelToken
+from engine.settings import fetch_into_cache
 from engine.speech.normalize import Policy
 
 POLICY = Policy(stress=True, latin="translit")
@@ -32,10 +32,6 @@ _lock = threading.Lock()
 _models: dict[Path, Any] = {}
 
 
-def downloads_allowed() -> bool:
-    return os.environ.get("DIGITELLER_ALLOW_DOWNLOADS", "") in ("1", "true", "yes")
-
-
 def ensure_model(lang: str) -> Path:
     """The checkpoint's path in the cache, downloading it first only where that is allowed."""
     from engine.speech.voices import SILERO_MODELS, silero_model_path
@@ -45,22 +41,7 @@ def ensure_model(lang: str) -> Path:
     path = silero_model_path(lang)
     if path.is_file():
         return path
-    if not downloads_allowed():
-        raise BackendUnavailable(
-            "silero",
-            f"{path.name} is not in the model cache {path.parent}; put it there or set "
-            "DIGITELLER_ALLOW_DOWNLOADS=1 on a machine with internet",
-        )
-    try:
-        import torch
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".part")
-        torch.hub.download_url_to_file(URL.format(lang=lang, name=path.name), str(tmp), progress=False)
-        tmp.replace(path)
-    except Exception as exc:  # any network or disk failure means: not available here
-        raise BackendUnavailable("silero", f"download of {path.name} failed: {exc}") from exc
-    return path
+    return fetch_into_cache(URL.format(lang=lang, name=path.name), path, block="silero")
 
 
 def load_package(path: Path) -> Any:
@@ -128,3 +109,20 @@ def synth(text: str, voice: str, lang: str, cancel: CancelToken | None = None) -
     """``voice`` is the speaker ("aidar", "en_0"); ``lang`` picks the checkpoint."""
     model = load_package(ensure_model(lang))
     return synthesize_with(model, text, voice, cancel), SAMPLE_RATE
+
+
+class SileroBackend:
+    """The seed's Silero TTS from a checkpoint in the model cache (``TtsBackend``)."""
+
+    name = "silero"
+
+    def policy(self) -> Policy:
+        return POLICY
+
+    def synth(
+        self, text: str, voice: str, lang: str, cancel: CancelToken | None = None
+    ) -> tuple[np.ndarray, int]:
+        return synth(text, voice, lang, cancel)
+
+    def warm_up(self, voice: str, lang: str) -> None:
+        load_package(ensure_model(lang))

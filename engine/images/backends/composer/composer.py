@@ -163,7 +163,7 @@ class Composer:
         """Where each subject stands (ground, sky, water, beside the main figure) and how tall it is."""
         w, h = canvas.img.size
         sprites: list[Sprite] = []
-        main_box: tuple[float, float] | None = None
+        main_box: tuple[float, float, float] | None = None  # (x, height, foot) of the main figure
         for n, placed in enumerate(plan.subjects):
             sx, depth = slots[n % len(slots)]
             member = placed.member

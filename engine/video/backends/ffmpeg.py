@@ -1,13 +1,21 @@
-"""What `python -m engine doctor` shows for assembly: ffmpeg with every encoder and filter we use,
-and a font that can write Russian subtitles and cards."""
+"""The ``ffmpeg`` video backend: Ken Burns stills, crossfades, burned-in subtitles and the mixed
+soundtrack encoded by one ffmpeg run (the work itself is in engine.video.assembly, audio,
+subtitles, kenburns, bitrate). ``status`` is what `python -m engine doctor` shows: ffmpeg with
+every encoder and filter we use, and a font that can write Russian subtitles and cards."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine.backends import BackendStatus
-from engine.video.fonts import emoji_font, find_font
+from engine.lang.fonts import emoji_font, find_font
+
+if TYPE_CHECKING:
+    from engine.progress import StageReporter
+    from engine.story import Story
 
 ENCODERS = ("libx264", "aac")
 FILTERS = (
@@ -42,7 +50,7 @@ def _names(listing: str) -> set[str]:
     return names
 
 
-def doctor() -> list[BackendStatus]:
+def _status() -> list[BackendStatus]:
     rows: list[BackendStatus] = []
     if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
         rows.append(
@@ -80,10 +88,24 @@ def doctor() -> list[BackendStatus]:
     rows.append(
         BackendStatus(
             "video",
-            "text-card",
+            "card",
             font is not None,
-            "interim scene frames: the scene's text on a painted background (not a generated image); "
-            "used while no image backend draws the scenes",
+            "fallback scene frames (engine/video/card.py): the scene's text on a painted background, "
+            "when the images block fails or --image-backend card is asked for",
         )
     )
     return rows
+
+
+class FfmpegAssembler:
+    """``VideoBackend`` on the system's ffmpeg (libx264 + aac, libass subtitles)."""
+
+    name = "ffmpeg"
+
+    def assemble(self, story: Story, folder: Path, out_path: Path, report: StageReporter) -> dict[str, Any]:
+        from engine.video.assembly import assemble
+
+        return assemble(story, folder, out_path, report)
+
+    def status(self) -> list[BackendStatus]:
+        return _status()

@@ -2,15 +2,14 @@
 
 RRDBNet (RealESRGAN_x4plus, x4plus_anime_6B) and SRVGGNetCompact (realesr-animevideov3).
 
-The checkpoint (``RealESRGAN_x4plus.pth``) lives in ``engine.paths.models_dir()``. Where the network
-allows it is downloaded once from the official GitHub release; here (no internet) the download
-fails fast and the backend reports BackendUnavailable with the URL to fetch by hand.
+The checkpoint (``RealESRGAN_x4plus.pth``) lives in ``engine.paths.models_dir()``. Where downloads
+are allowed (``DIGITELLER_ALLOW_DOWNLOADS=1``, engine.settings) it is downloaded once from the
+official GitHub release; otherwise, or when the download fails, the backend reports
+BackendUnavailable with the URL to fetch by hand.
 """
 
 from __future__ import annotations
 
-import shutil
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,9 @@ import numpy as np
 from engine.device import torch_device
 from engine.errors import BackendUnavailable
 from engine.paths import models_dir
+from engine.settings import fetch_into_cache
+from engine.upscale.base import Upscaler
 from engine.upscale.models import ModelInfo
-from engine.upscale.upscaler import Upscaler
 
 #: Tiles for the torch backend: RRDBNet needs ~2.4 KB of activations per *output* pixel in fp32.
 DEFAULT_TILE = 256
@@ -34,25 +34,20 @@ def checkpoint_path(info: ModelInfo) -> Path:
 
 
 def download_checkpoint(info: ModelInfo, timeout: float = DOWNLOAD_TIMEOUT) -> Path:
-    """Fetch the official checkpoint into the model cache (atomically: a broken transfer leaves nothing)."""
+    """The official checkpoint in the model cache, fetched first where downloads are allowed
+    (engine.settings: DIGITELLER_ALLOW_DOWNLOADS; atomic, a broken transfer leaves nothing)."""
     path = checkpoint_path(info)
     if path.is_file():
         return path
     assert info.pth_url is not None
-    partial = path.with_suffix(".pth.part")
     try:
-        with urllib.request.urlopen(info.pth_url, timeout=timeout) as response, partial.open("wb") as out:
-            shutil.copyfileobj(response, out, 1 << 20)
-        partial.replace(path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
+        return fetch_into_cache(info.pth_url, path, block="torch", timeout=timeout)
+    except BackendUnavailable as exc:
         raise BackendUnavailable(
             "torch",
-            f"{path} is missing and downloading {info.pth_url} failed ({exc}); "
-            f"download it where the network allows and put it at {path}, or convert the embedded "
-            f"ncnn weights: python -m engine.upscale.ncnn_weights {info.name}",
+            f"{exc.reason}; or download {info.pth_url} where the network allows and put it at {path}, "
+            f"or convert the embedded ncnn weights: python -m engine.upscale.ncnn_weights {info.name}",
         ) from None
-    return path
 
 
 def load_state_dict(path: Path) -> dict[str, Any]:
@@ -82,7 +77,7 @@ def load_state_dict(path: Path) -> dict[str, Any]:
 def build_network(state: dict[str, Any], path: Path) -> Any:
     """The network the checkpoint is for (RRDBNet: ``conv_first.*`` keys; SRVGGNetCompact:
     ``body.N.*``), shaped after its tensors, with the weights loaded strictly (every key must match)."""
-    from engine.upscale import rrdbnet, srvgg
+    from engine.upscale.nets import rrdbnet, srvgg
 
     arch = "RRDBNet" if "conv_first.weight" in state else "SRVGGNetCompact"
     try:
@@ -121,7 +116,7 @@ class TorchUpscaler(Upscaler):
             raise BackendUnavailable(
                 "torch",
                 f"{weights} is missing; download {info.pth_url} into {weights.parent} "
-                "(--backend torch fetches it where the network allows) or convert the embedded ncnn "
+                "(--backend torch fetches it with DIGITELLER_ALLOW_DOWNLOADS=1) or convert the embedded ncnn "
                 f"weights: python -m engine.upscale.ncnn_weights {info.name}",
             )
         net = build_network(load_state_dict(weights), weights)

@@ -63,3 +63,20 @@ def synth(text: str, voice: str, lang: str, cancel: CancelToken | None = None) -
                 parts.append(gap)
             parts.append(np.asarray(chunk.audio_float_array, dtype=np.float32).reshape(-1))
     return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), rate
+
+
+class PiperBackend:
+    """Piper (VITS in ONNX) with the packaged ``joe`` voice (``TtsBackend``)."""
+
+    name = "piper"
+
+    def policy(self) -> Policy:
+        return POLICY
+
+    def synth(
+        self, text: str, voice: str, lang: str, cancel: CancelToken | None = None
+    ) -> tuple[np.ndarray, int]:
+        return synth(text, voice, lang, cancel)
+
+    def warm_up(self, voice: str, lang: str) -> None:
+        load(voice)

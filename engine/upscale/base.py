@@ -1,14 +1,18 @@
-"""The backend-independent part of an upscaler: scale planning, colour modes, alpha, tiling, locking.
+"""The upscale block's backend shape: the ``UpscaleBackend`` Protocol the block's callers use, and
+``Upscaler``, the backend-independent part both backends share (scale planning, colour modes,
+alpha, tiling, locking).
 
-A backend only provides ``_infer(chw, native_scale)``: one network call on a float32 (3, h, w)
-array in 0..1. Everything else (which native models to chain for a requested scale, the exact output
-size, transparency, tiles, progress) lives here once, so the ncnn and PyTorch backends behave alike.
+A backend subclasses ``Upscaler`` and provides only ``_infer(chw, native_scale)``: one network call
+on a float32 (3, h, w) array in 0..1. Everything else (which native models to chain for a requested
+scale, the exact output size, transparency, tiles, progress) lives here once, so the ncnn and
+PyTorch backends behave alike.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -38,6 +42,24 @@ def plan_passes(native: tuple[int, ...], scale: int) -> list[int]:
         passes.append(step)
         reached *= step
     return passes
+
+
+class UpscaleBackend(Protocol):
+    """What callers of the upscale block rely on (``get_upscaler`` / ``get_backend`` return one)."""
+
+    name: str
+    model: str
+    scale: int
+
+    def load(self) -> None: ...
+
+    def device(self) -> str: ...
+
+    def describe(self) -> str: ...
+
+    def upscale(
+        self, img: Image.Image, scale: int | None = None, progress: Progress | None = None
+    ) -> Image.Image: ...
 
 
 class Upscaler:
@@ -128,9 +150,11 @@ class Upscaler:
     ) -> Image.Image:
         chw = np.ascontiguousarray(rgb.transpose(2, 0, 1), dtype=np.float32) / 255.0
         for native in passes:
-            chw = run_tiled(
-                chw, lambda t, s=native: self._infer(t, s), native, self.tile, self.tile_pad, progress
-            )
+
+            def infer(tile: np.ndarray, s: int = native) -> np.ndarray:
+                return self._infer(tile, s)
+
+            chw = run_tiled(chw, infer, native, self.tile, self.tile_pad, progress)
             np.clip(chw, 0.0, 1.0, out=chw)
             step[0] += 1
         chw *= 255.0  # in place: at x4 the float buffer is the largest thing in memory
