@@ -22,7 +22,8 @@ def load_image(path: Path, size: tuple[int, int], device: str) -> torch.Tensor:
     width, height = size
     scale = max(width / rgb.width, height / rgb.height)
     resized = rgb.resize(
-        (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale))), Image.Resampling.LANCZOS
+        (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale))),
+        Image.Resampling.LANCZOS,
     )
     left = (resized.width - width) // 2
     top = (resized.height - height) // 2
