@@ -155,7 +155,7 @@ def test_flagged_twice_goes_to_the_composer_with_the_real_checker(tiny, tmp_path
 
 def test_no_checker_means_no_generator(tiny, tmp_path, image_index, monkeypatch):
     monkeypatch.delenv("DIGITELLER_ALLOW_DOWNLOADS", raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path / "empty-cache"))
     folder = tmp_path / "unchecked"
     shutil.copytree(tiny["sd"], folder, ignore=shutil.ignore_patterns("safety_checker"))
     spec = f"diffusers:{folder}"
@@ -205,7 +205,7 @@ def test_presets_name_their_files_and_sizes():
 
 
 def test_doctor_rows_list_missing_files_without_loading(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path / "empty-cache"))
     monkeypatch.delenv("DIGITELLER_ALLOW_DOWNLOADS", raising=False)
     row = DiffusionBackend("flux-schnell").status()
     assert not row.ready

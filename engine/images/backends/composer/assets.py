@@ -14,13 +14,13 @@ text.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine import paths
 from engine.errors import EngineError
+from engine.settings import settings
 
 OPENMOJI_VERSION = "17.0.0"
 CLDR_VERSION = "47.0.0"
@@ -54,8 +54,8 @@ def _npm_prefix() -> Path:
 
 
 def _find_openmoji() -> Path | None:
-    env = os.environ.get("DIGITELLER_OPENMOJI")
-    candidates = [Path(env)] if env else []
+    own = settings().openmoji
+    candidates = [own] if own else []
     candidates.append(_npm_prefix() / "node_modules" / "openmoji")
     for c in candidates:
         if (c / "data" / "openmoji.csv").is_file() and (c / "color" / "svg").is_dir():

@@ -21,7 +21,6 @@ from typing import Any
 from engine.backends import BackendStatus
 from engine.images.backends.diffusion.loading import (
     attach_ip_adapter,
-    downloads_allowed,
     is_folder,
     load_pipeline,
     missing_files,
@@ -31,6 +30,7 @@ from engine.images.backends.diffusion.safety import Checker, checker_source, loa
 from engine.images.base import save_png, scene_path
 from engine.images.prompts import ScenePrompt, scene_prompt
 from engine.progress import StageReporter
+from engine.settings import downloads_allowed
 from engine.story import Scene, Story
 
 log = logging.getLogger(__name__)

@@ -8,38 +8,32 @@ diffusers) is imported inside the functions, so ``doctor`` stays cheap.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from engine import paths
 from engine.errors import BackendUnavailable
 from engine.images.backends.diffusion.presets import Preset, Repo
+from engine.settings import downloads_allowed
 
 log = logging.getLogger(__name__)
 
-_ON = ("1", "true", "yes", "on")
 
-
-def downloads_allowed() -> bool:
-    """The engine's download policy: weights are fetched only where the user switched it on."""
-    if (
-        os.environ.get("HF_HUB_OFFLINE", "").lower() in _ON
-        or os.environ.get("DIGITELLER_OFFLINE", "").lower() in _ON
-    ):
-        return False
-    return os.environ.get("DIGITELLER_ALLOW_DOWNLOADS", "").lower() in _ON
+def hf_cache() -> Path:
+    """Hugging Face repositories live in the engine's model cache (as the text block's ruGPT-3 do),
+    so one DIGITELLER_MODELS folder holds every weight the engine reads."""
+    path = paths.models_dir() / "huggingface"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def cached_file(repo_id: str, filename: str) -> str | None:
-    """The file's path in the Hugging Face cache, or None (never downloads, never imports torch)."""
+    """The file's path in the model cache, or None (never downloads, never imports torch)."""
     try:
-        from huggingface_hub import constants, try_to_load_from_cache
+        from huggingface_hub import try_to_load_from_cache
     except ImportError:
         return None
-    # read at call time (huggingface_hub reads its variables once, at import)
-    home = os.environ.get("HF_HOME")
-    cache = os.environ.get("HF_HUB_CACHE") or (str(Path(home) / "hub") if home else constants.HF_HUB_CACHE)
-    found = try_to_load_from_cache(repo_id, filename, cache_dir=cache)
+    found = try_to_load_from_cache(repo_id, filename, cache_dir=str(hf_cache()))
     return found if isinstance(found, str) else None
 
 
@@ -74,6 +68,7 @@ def load_pipeline(preset: Preset, source: str, device: str) -> Any:
     kwargs: dict[str, Any] = {"dtype": _dtype(preset, device)}
     if not local:
         kwargs["local_files_only"] = not downloads_allowed()
+        kwargs["cache_dir"] = str(hf_cache())
         variant = preset.repos[0].variant if preset.repos else None
         if variant:
             kwargs["variant"] = variant
@@ -151,6 +146,7 @@ def attach_ip_adapter(pipe: Any, preset: Preset, scale: float = 0.6) -> bool:
     kwargs: dict[str, Any] = {"subfolder": subfolder, "weight_name": weight}
     if not local:
         kwargs["local_files_only"] = not downloads_allowed()
+        kwargs["cache_dir"] = str(hf_cache())
     if preset.ip_image_encoder:
         kwargs["image_encoder_pretrained_model_name_or_path"] = preset.ip_image_encoder
     try:

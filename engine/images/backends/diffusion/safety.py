@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.errors import BackendUnavailable
-from engine.images.backends.diffusion.loading import cached_file, downloads_allowed, is_folder
+from engine.images.backends.diffusion.loading import cached_file, hf_cache, is_folder
 from engine.images.backends.diffusion.presets import SAFETY_CHECKER
+from engine.settings import downloads_allowed
 
 
 class Checker(Protocol):
@@ -72,7 +73,7 @@ def load_checker(source: str, device: str) -> ClipSafetyChecker:
             "(DIGITELLER_ALLOW_DOWNLOADS=1 fetches it once); pictures are never sent unchecked",
         )
     if where == SAFETY_CHECKER.repo_id:
-        kwargs: dict[str, Any] = {"local_files_only": not downloads_allowed()}
+        kwargs: dict[str, Any] = {"local_files_only": not downloads_allowed(), "cache_dir": str(hf_cache())}
         model = StableDiffusionSafetyChecker.from_pretrained(where, **kwargs)
         processor = CLIPImageProcessor.from_pretrained(where, **kwargs)
     else:
