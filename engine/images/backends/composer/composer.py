@@ -44,7 +44,7 @@ _WINGED = {"dragon", "bat", "bee", "butterfly", "fairy", "ladybug", "angel"}  # 
 # medium one, a wide one (small figures in a large landscape).
 FRAMINGS = ("medium", "close", "wide")
 _FIGURE_SCALE = {"close": 0.44, "medium": 0.34, "wide": 0.24}
-_HORIZON_SHIFT = {"close": 0.05, "medium": 0.0, "wide": -0.05}
+_HORIZON_SHIFT = {"close": 0.08, "medium": 0.0, "wide": -0.08}
 # Two characters: side by side, facing each other across the picture, one near and one far.
 PAIRS: list[tuple[int, list[tuple[float, float]]]] = [
     (-1, [(0.36, 0.05), (0.6, 0.1), (0.84, 0.5)]),
