@@ -125,6 +125,19 @@ def test_seeds_make_pictures_reproducible(tiny, tmp_path, image_index):
     assert not np.array_equal(pixels(a, tmp_path / "a", 0), pixels(c, tmp_path / "c", 0))
 
 
+def test_a_batch_draws_each_scene_with_its_own_seed(tiny, tmp_path, image_index):
+    spec = f"diffusers:{tiny['flux']}"
+    one = draw(spec, cast_story(), tmp_path / "one", backend=DiffusionBackend(spec, device="cpu", batch=1))
+    three = draw(
+        spec, cast_story(), tmp_path / "three", backend=DiffusionBackend(spec, device="cpu", batch=3)
+    )
+    for a, b in zip(one.scenes, three.scenes, strict=True):
+        x = np.asarray(Image.open(tmp_path / "one" / a.image), np.int16)
+        y = np.asarray(Image.open(tmp_path / "three" / b.image), np.int16)
+        assert a.image_seed == b.image_seed
+        assert np.abs(x - y).max() <= 2  # the same picture, whether drawn alone or in a batch
+
+
 def test_flagged_picture_is_drawn_again_with_another_seed(tiny, tmp_path, image_index):
     spec = f"diffusers:{tiny['sd']}"
     backend = DiffusionBackend(spec, checker=FlagFirst(times=1), device="cpu")

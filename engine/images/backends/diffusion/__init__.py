@@ -53,11 +53,14 @@ def parse_spec(spec: str) -> tuple[Preset, str]:
 class DiffusionBackend:
     """One diffusers pipeline, loaded on first use and kept warm."""
 
-    def __init__(self, spec: str, checker: Checker | None = None, device: str | None = None) -> None:
+    def __init__(
+        self, spec: str, checker: Checker | None = None, device: str | None = None, batch: int | None = None
+    ) -> None:
         self.preset, self.source = parse_spec(spec)
         self.name = spec
         self._checker = checker
         self._device = device
+        self._batch = batch
         self._pipe: Any = None
         self._ip = False
         self._lock = threading.Lock()
@@ -148,6 +151,9 @@ class DiffusionBackend:
             report(1.0, f"{run.done} scenes generated")
 
     def batch_size(self) -> int:
+        """Scenes per pipeline call: the preset's on a GPU, one on a CPU (memory; progress per scene)."""
+        if self._batch is not None:
+            return self._batch
         return self.preset.batch if self.device().startswith("cuda") else 1
 
     def generate(self, pipe: Any, prompts: list[ScenePrompt], size: tuple[int, int], ref: Any) -> list[Any]:
