@@ -74,7 +74,7 @@ class DiffusionBackend:
         if importlib.util.find_spec("diffusers") is None:
             return False, "diffusers is not installed"
         note = self.preset.note or f"{self.preset.steps} steps, guidance {self.preset.guidance}"
-        checker = checker_source(self.source)
+        checker = "given" if self._checker is not None else checker_source(self.source)
         checker_text = (
             "safety checker ready"
             if checker
