@@ -86,9 +86,12 @@ class Illustrator:
         """Run a generator; its name, or "composer" when it could not run at all."""
         status: BackendStatus = backend.status()
         if not status.ready:
-            story.notes.append(
-                f"images: {backend.name} unavailable ({status.detail}); used the scene composer"
+            detail = (
+                status.detail
+                if len(status.detail) <= 240
+                else status.detail[:240] + "… (see `python -m engine doctor`)"
             )
+            story.notes.append(f"images: {backend.name} unavailable ({detail}); used the scene composer")
             return "composer"
         composer = get_backend("composer")
         if isinstance(composer, ComposerBackend) and not all(has_scene_fields(s) for s in story.scenes):
