@@ -131,3 +131,14 @@ def test_prompt_without_fields_uses_the_pos_filter_words():
     assert english_prompt(story, story.scenes[0]).startswith("кот, сон. ")
     story.scenes[0].keywords_en = ["cat", "bed"]
     assert english_prompt(story, story.scenes[0]).startswith("cat, bed. ")
+
+
+def test_a_generic_kind_takes_the_drawing_from_the_look(image_index):
+    from engine.images.backends.composer.cast import Cast
+    from engine.images.backends.composer.planner import Planner
+
+    planner = Planner(image_index, Cast())
+    eagle = planner._cast_match(CastMember("eagle", "Орёл", "an eagle with wide wings", "bird"))
+    assert eagle is not None and eagle.en == "eagle"  # not a generic bird, not a floating wing
+    santa = planner._cast_match(CastMember("frost", "Дед Мороз", "Father Frost in a red fur coat", "santa"))
+    assert santa is not None and "santa" in image_index.info(santa.asset_id)["name"].lower()

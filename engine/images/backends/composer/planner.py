@@ -44,6 +44,18 @@ _DRAWN_EVEN_AS_PLACE = ("flyer", "swimmer", "vehicle", "person", "creature")
 _PAINTED_IN = {"room": {"окно", "window", "стена", "wall", "пол", "floor"}}  # the painter draws these
 _PROP_KINDS = ("object", "plant", "vehicle")
 _FLYING = re.compile(r"\b(fly|flies|flying|flew|soar\w*|sky|air|airborne|rides? on)\b")
+_GENERIC_KINDS = {
+    "bird",
+    "animal",
+    "creature",
+    "beast",
+    "character",
+    "person",
+    "fish",
+    "insect",
+    "pet",
+    "monster",
+}
 MAX_PROPS = 1  # a scene's own thing beside its characters (a lantern, a basket), never a crowd of nouns
 
 
@@ -295,12 +307,16 @@ class Planner:
 
     def _cast_match(self, member: CastMember) -> Match | None:
         """The drawing for a cast member: the emoji named exactly what they are ("old man", "santa
-        claus"), else the head noun of ``kind_en``, else a character noun of their look line."""
+        claus"), else the head noun of ``kind_en``, else a character noun of their look line (the look
+        first when ``kind_en`` is a generic word such as "bird")."""
         kind = member.kind_en.strip().lower()
-        named = self._by_annotation(kind) if kind else None
+        named = self._by_annotation(kind) if kind and kind not in _GENERIC_KINDS else None
         if named is not None:
             return named
-        for text, kinds in ((kind, _CHARACTER_KINDS + _PROP_KINDS), (member.look_en, _CHARACTER_KINDS)):
+        sources = [(kind, _CHARACTER_KINDS + _PROP_KINDS), (member.look_en, _CHARACTER_KINDS)]
+        if kind in _GENERIC_KINDS:  # "bird" with the look "an eagle with wings": the eagle
+            sources.reverse()
+        for text, kinds in sources:
             for tok in reversed(tokens(text, self.index.english_words)) if text else []:
                 if tok.lemma in NEVER_DRAWN:
                     continue
