@@ -95,6 +95,52 @@ FLOATING = set(
 )
 
 
+#: Words of a look line that say nothing about what the character is.
+LOOK_NOISE = set(
+    [
+        "a",
+        "an",
+        "the",
+        "with",
+        "and",
+        "in",
+        "of",
+        "on",
+        "his",
+        "her",
+        "its",
+        "their",
+        "small",
+        "big",
+        "little",
+        "large",
+        "tall",
+        "short",
+        "old",
+        "young",
+        "long",
+        "wide",
+        "white",
+        "black",
+        "red",
+        "green",
+        "blue",
+        "yellow",
+        "brown",
+        "grey",
+        "gray",
+        "pink",
+        "orange",
+        "purple",
+        "golden",
+        "silver",
+        "dark",
+        "light",
+        "pretty",
+    ]
+)
+
+
 def en_words(text: str) -> set[str]:
     words = set(re.findall(r"[a-z]+", text.lower()))
     return words | {w[:-1] for w in words if w.endswith("s") and len(w) > 3}
@@ -128,7 +174,7 @@ def _morph(pymorphy3: Any) -> Any:
 
 def character_vocab(member: dict[str, Any]) -> set[str]:
     """Words by which a drawn row can be recognised as this character (either composer's rows)."""
-    words = en_words(member["kind_en"])
+    words = en_words(member["kind_en"]) | (en_words(member.get("look_en", "")) - LOOK_NOISE)
     for word in re.findall(r"[А-Яа-яЁёA-Za-z]+", member["name"]):
         words |= set(noun_filter(word)) | {word.lower()}
     if member["kind_en"] in ("girl", "boy", "old man", "old woman", "pirate", "farmer"):

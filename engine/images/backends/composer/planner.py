@@ -56,7 +56,6 @@ _GENERIC_KINDS = {
     "pet",
     "monster",
 }
-MAX_PROPS = 1  # a scene's own thing beside its characters (a lantern, a basket), never a crowd of nouns
 
 
 @dataclass
@@ -308,7 +307,8 @@ class Planner:
     def _cast_match(self, member: CastMember) -> Match | None:
         """The drawing for a cast member: the emoji named exactly what they are ("old man", "santa
         claus"), else the head noun of ``kind_en``, else a character noun of their look line (the look
-        first when ``kind_en`` is a generic word such as "bird")."""
+        first when ``kind_en`` is a generic word such as "bird"), else of their name ("the pirate"),
+        else a person: the scene says someone is there."""
         kind = member.kind_en.strip().lower()
         named = self._by_annotation(kind) if kind and kind not in _GENERIC_KINDS else None
         if named is not None:
@@ -316,6 +316,7 @@ class Planner:
         sources = [(kind, _CHARACTER_KINDS + _PROP_KINDS), (member.look_en, _CHARACTER_KINDS)]
         if kind in _GENERIC_KINDS:  # "bird" with the look "an eagle with wings": the eagle
             sources.reverse()
+        sources.append((member.name, _CHARACTER_KINDS))  # a thin cast entry: "the pirate", "рыбак"
         for text, kinds in sources:
             for tok in reversed(tokens(text, self.index.english_words)) if text else []:
                 if tok.lemma in NEVER_DRAWN:
@@ -323,7 +324,8 @@ class Planner:
                 m = self.index.match(tok, accept=is_cutout)
                 if m is not None and m.kind in kinds:
                     return m
-        return None
+        # nothing names a drawing ("the lighthouse keeper"): someone is there, most likely a person
+        return self._by_annotation("person")
 
     def _by_annotation(self, phrase: str) -> Match | None:
         annotation = self.index.annotation
@@ -352,31 +354,42 @@ class Planner:
         plan.subjects.append(Placed(row, placed, "subject"))
 
     def _add_props(self, plan: ScenePlan, scene: Scene, by_key: dict[str, CastMember]) -> None:
-        """At most one thing the scene is about (a tag or the action's object), never a body part."""
-        taken = {english_lemma(w) for m in by_key.values() for w in re.findall(r"[a-z]+", m.kind_en.lower())}
-        words = [*scene.tags_en, *re.findall(r"[a-z]+", scene.action_en.lower())]
-        props = 0
-        for word in words:
-            if props >= MAX_PROPS or len(plan.subjects) >= MAX_SUBJECTS:
+        """At most one thing the scene is about (a tag, or the action's object), never a body part. A
+        creature only from the writer's picture tags, and only beside fewer than two characters (the
+        girl's camel when the cast lists just the girl)."""
+        cast_words = " ".join(f"{m.kind_en} {m.name}" for m in by_key.values()).lower()
+        taken = {english_lemma(w) for w in re.findall(r"[a-z]+", cast_words)}
+        taken |= {p.match.en for p in plan.subjects}
+        creature_ok = len(scene.characters) < 2
+        candidates = [(t, creature_ok) for t in scene.tags_en]
+        candidates += [(w, False) for w in re.findall(r"[a-z]+", scene.action_en.lower())]
+        for word, creatures in candidates:
+            if len(plan.subjects) >= MAX_SUBJECTS:
                 return
             for tok in tokens(word, self.index.english_words):
-                lemma = tok.lemma
-                if lemma in NEVER_DRAWN or lemma in taken or lemma in TIME_OF:
+                if tok.lemma in taken:
                     continue
-                curated = self.index.curated(lemma, "en")
-                if curated is None:
-                    continue  # only words the curated map knows: an emoji tag alone misleads
-                if lemma in _SETTING_OF and curated.kind not in _DRAWN_EVEN_AS_PLACE:
-                    continue  # the painter shows the forest; a ship is drawn as well as the sea
-                m = self.index.match(tok, accept=is_cutout)
-                if m is not None and (
-                    m.kind in _PROP_KINDS
-                    or self.index.info(m.asset_id).get("sub", "").startswith("transport")
-                ):  # a thing, or a ship or a rocket — never a creature the cast does not list
+                m = self._prop_for(tok, creatures)
+                if m is not None:
                     plan.subjects.append(Placed(m, self.cast.assign(m, self.index), "subject"))
-                    taken.add(lemma)
-                    props += 1
-                    break
+                    return  # one thing beside the characters, never a crowd of nouns
+
+    def _prop_for(self, tok: Token, creatures: bool) -> Match | None:
+        """The drawing of a prop word: only words the curated map knows (an emoji tag alone misleads);
+        a thing, a ship or a rocket — a creature only when ``creatures``."""
+        lemma = tok.lemma
+        if lemma in NEVER_DRAWN or lemma in TIME_OF:
+            return None
+        curated = self.index.curated(lemma, "en")
+        if curated is None or (lemma in _SETTING_OF and curated.kind not in _DRAWN_EVEN_AS_PLACE):
+            return None  # the painter shows the forest; a ship is drawn as well as the sea
+        m = self.index.match(tok, accept=is_cutout)
+        if m is None:
+            return None
+        transport = self.index.info(m.asset_id).get("sub", "").startswith("transport")
+        if m.kind in _PROP_KINDS or transport or (creatures and m.kind in _CHARACTER_KINDS[1:]):
+            return m
+        return None
 
     def _add(
         self, plan: ScenePlan, keys: set[str], m: Match, named: bool, row_lemma: str | None = None
