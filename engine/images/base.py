@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from engine.backends import BackendStatus
+from engine.folder import attempt
 from engine.progress import StageReporter
 from engine.story import Scene, Story
 
@@ -41,7 +42,5 @@ def scene_path(folder: Path, scene: Scene) -> tuple[Path, str]:
 
 def save_png(img, path: Path) -> None:
     """Write atomically: a crash never leaves a half-written picture that a resume would take."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.png")
-    img.save(tmp, "PNG", compress_level=3)
-    tmp.replace(path)
+    with attempt(path) as tmp:  # renamed into place when complete (engine.folder)
+        img.save(tmp, "PNG", compress_level=3)

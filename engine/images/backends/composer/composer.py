@@ -20,6 +20,7 @@ from engine.images.backends.composer import painter
 from engine.images.backends.composer.cast import Cast, Member
 from engine.images.backends.composer.index import AssetIndex
 from engine.images.backends.composer.planner import TIME_OF, Placed, Planner, ScenePlan
+from engine.images.base import save_png
 from engine.story import Story
 
 log = logging.getLogger(__name__)
@@ -146,10 +147,7 @@ class Composer:
         painter.weather(canvas, plan.setting, rng)
         img = painter.finish(canvas.img, self.style, self.grain_seed)
         assert img.size == size
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_suffix(".tmp.png")
-        img.save(tmp, "PNG", compress_level=3)
-        tmp.replace(out_path)
+        save_png(img, out_path)
         return matches
 
     def _subject_sprites(
