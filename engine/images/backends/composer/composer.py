@@ -20,6 +20,7 @@ from engine.images.backends.composer import painter
 from engine.images.backends.composer.cast import Cast, Member
 from engine.images.backends.composer.index import AssetIndex
 from engine.images.backends.composer.planner import TIME_OF, Placed, Planner, ScenePlan
+from engine.images.backends.composer.render import visible_aspect
 from engine.images.base import save_png
 from engine.story import Story
 
@@ -53,6 +54,16 @@ PAIRS: list[tuple[int, list[tuple[float, float]]]] = [
     (1, [(0.7, 0.0), (0.3, 0.45), (0.12, 0.6)]),
     (-1, [(0.3, 0.4), (0.66, 0.0), (0.88, 0.55)]),
 ]
+
+
+def _aspect(member: Member | None) -> float:
+    """A drawing's visible width per unit of height (1 when it cannot be measured)."""
+    if member is None:
+        return 1.0
+    try:
+        return visible_aspect(member.asset_id)
+    except Exception:  # an unreadable drawing is left out when painted anyway
+        return 1.0
 
 
 def story_style(story: Story) -> str:
@@ -162,6 +173,7 @@ class Composer:
         w, h = canvas.img.size
         sprites: list[Sprite] = []
         main_box: tuple[float, float, float] | None = None  # (x, height, foot) of the main figure
+        main_member: Member | None = None
         for n, placed in enumerate(plan.subjects):
             sx, depth = slots[n % len(slots)]
             member = placed.member
@@ -189,7 +201,9 @@ class Composer:
                 if plan.setting.place != "underwater":  # what sinks below the waterline stays in the water
                     foot = max(top + height * 0.3, min(foot, bottom - height * 0.32))
             elif member.kind in ("object", "plant") and n > 0 and main_box is not None:
-                x = main_box[0] + (main_box[1] * 0.5 + height * 0.3) * (1 if sx > 0.5 else -1)
+                # beside the main figure, clear of it: half its visible width plus half the thing's
+                gap = main_box[1] * 0.5 * _aspect(main_member) + height * 0.5 * _aspect(member) + height * 0.1
+                x = main_box[0] + gap * (1 if sx > 0.5 else -1)
                 foot = main_box[2]
                 if foot < canvas.horizon:  # next to a flyer: in the air, beside it
                     where, height = "sky", height * 0.8
@@ -198,6 +212,7 @@ class Composer:
                 foot = h + height * 0.06  # OpenMoji people are busts: the frame cuts them, a medium shot
             if n == 0 and where in ("ground", "sky"):
                 main_box = (x, height, min(foot, h - h * 0.04))  # a bird's cheese flies with the bird
+                main_member = member
             sprites.append((depth, placed, x, foot, height, where))
 
         return sprites

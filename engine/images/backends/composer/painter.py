@@ -710,7 +710,7 @@ def _room(canvas: Canvas, s: Setting, rng: random.Random, side: int) -> Canvas:
     d.rectangle((0, floor - h * 0.02, w, floor), fill=_mix(wood, (0, 0, 0), 0.3))
     # the window shows the world outside, at the scene's time of day
     ww, wh = int(min(w, h) * 0.34), int(min(w, h) * 0.3)
-    wx = int(w * (0.72 if side <= 0 else 0.1))
+    wx = int(w * {-1: 0.72, 0: 0.42, 1: 0.1}.get(side, 0.72))  # opposite the cast; between a pair
     wy = int(h * 0.14)
     outside = Image.new("RGB", (ww, wh))
     sky = _vgradient(ww, wh, *SKY[s.time], 1.0)

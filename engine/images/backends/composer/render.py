@@ -40,6 +40,12 @@ def _geometry(asset_id: str) -> tuple[float, float, tuple[float, float, float, f
     return w / h, float(h), (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
 
 
+def visible_aspect(asset_id: str) -> float:
+    """Width / height of the drawing's visible part (a cat lying down is wide, a girl's bust is not)."""
+    aspect, _, (x0, y0, x1, y1) = _geometry(asset_id)
+    return max(0.1, (x1 - x0) * aspect / max(1e-6, y1 - y0))
+
+
 def is_cutout(asset_id: str) -> bool:
     """True when the drawing stands free (transparent around it), as opposed to clip art drawn on an
     opaque rectangle, which would paste into a scene as a box. Files that fail to render are rejected."""
