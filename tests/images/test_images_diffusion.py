@@ -227,3 +227,10 @@ def test_doctor_rows_list_missing_files_without_loading(monkeypatch, tmp_path):
         in row.detail
     )
     assert "0/" in row.detail  # n/m files in the cache
+
+
+def test_an_unknown_hub_id_is_not_ready_without_its_files(monkeypatch, tmp_path):
+    monkeypatch.setenv("DIGITELLER_MODELS", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("DIGITELLER_ALLOW_DOWNLOADS", raising=False)
+    row = DiffusionBackend("diffusers:someone/some-model").status()
+    assert not row.ready and "someone/some-model/model_index.json" in row.detail

@@ -25,7 +25,7 @@ from engine.images.backends.diffusion.loading import (
     load_pipeline,
     missing_files,
 )
-from engine.images.backends.diffusion.presets import PRESETS, SAFETY_CHECKER, Preset, preset_for_source
+from engine.images.backends.diffusion.presets import PRESETS, SAFETY_CHECKER, Preset, Repo, preset_for_source
 from engine.images.backends.diffusion.safety import Checker, checker_source, load_checker
 from engine.images.base import save_png, scene_path
 from engine.images.prompts import ScenePrompt, scene_prompt
@@ -90,8 +90,9 @@ class DiffusionBackend:
             if not found:
                 return False, f"{folder} holds no model_index.json (not a diffusers folder)"
             return checker is not None, f"{note}; folder {folder}; {checker_text}"
-        needed = self.preset.needed()
-        missing = missing_files(self.preset.repos)
+        repos = self.preset.repos or (Repo(self.source, ("model_index.json",)),)  # any other hub id
+        needed = [(r.repo_id, f) for r in repos for f in r.files]
+        missing = missing_files(repos)
         have = len(needed) - len(missing)
         files = f"{have}/{len(needed)} files in the model cache"
         if not missing:
