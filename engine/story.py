@@ -18,7 +18,17 @@ STAGES: tuple[str, ...] = ("text", "speech", "music", "images", "upscale", "vide
 
 ASPECTS: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (1080, 1080)}
 
-GENRES: tuple[str, ...] = ("fairy_tale", "fable", "adventure", "horror", "comedy", "scifi", "detective")
+#: Story genres ("horror" is the scary story for children; "bedtime" the calm one read before sleep).
+GENRES: tuple[str, ...] = (
+    "fairy_tale",
+    "fable",
+    "adventure",
+    "horror",
+    "comedy",
+    "scifi",
+    "detective",
+    "bedtime",
+)
 
 
 @dataclass

@@ -1,5 +1,11 @@
 """Block 1 — story text: a prompt becomes a planned, coherent story split into illustrated scenes.
 
+Module map: ``writer`` (entry: StoryWriter), ``chat_writer`` (instruction models: JSON plan, scene by
+scene), ``beats`` (base models: cue-driven beats + ``judge``), ``plan`` (plan schema and parsing),
+``filters`` (sentence checks), ``moderation`` + ``moderation_rules`` (content safety), ``prompt``
+(validation), ``premise`` (hero and opening), ``scenes``/``keywords``/``moods`` (scene fields),
+``assets`` (embedded GGUFs), ``backends/`` (llama_cpp, gemma, transformers_chat, rugpt3 + registry).
+
 Importing this package is cheap (the bot validates prompts with it); models and the
 morphology dictionaries load on first use.
 """
@@ -17,6 +23,7 @@ if TYPE_CHECKING:
     from engine.backends import BackendStatus
     from engine.progress import StageReporter
     from engine.story import Scene, Story, StoryRequest
+    from engine.text.writer import StoryWriter
 
 __all__ = [
     "MOODS",
@@ -30,29 +37,19 @@ __all__ = [
 ]
 
 
-class StoryWriter:
-    """The text block's entry for the pipeline (engine.blocks): ``spec`` names the text backend.
+def __getattr__(name: str) -> object:
+    """``engine.text.StoryWriter`` without importing the writer (and its morphology) up front."""
+    if name == "StoryWriter":
+        from engine.text.writer import StoryWriter
 
-    A thin adapter over ``write_story`` until the block's own writer class replaces it.
-    """
-
-    def __init__(self, spec: str = "auto") -> None:
-        self.name = spec
-
-    def write(self, request: StoryRequest, report: StageReporter, *, chars_per_second: float) -> Story:
-        from dataclasses import replace
-
-        from engine.text.writer import write_story as _write_story
-
-        return _write_story(
-            replace(request, text_backend=self.name), report, chars_per_second=chars_per_second
-        )
+        return StoryWriter
+    raise AttributeError(name)
 
 
 def write_story(
     request: StoryRequest, report: StageReporter, *, chars_per_second: float | None = None
 ) -> Story:
-    """The story for a request (see engine.text.writer)."""
+    """The story for a request (see engine.text.writer.StoryWriter)."""
     from engine.text.writer import write_story as _write_story
 
     return _write_story(request, report, chars_per_second=chars_per_second)

@@ -18,7 +18,7 @@ from engine.story import GENRES
 from engine.text.wordlists import word_set
 
 #: Words that vote for a genre when request.genre is "auto" (lemmas; Russian and English mixed).
-GENRE_WORDS: dict[str, set[str]] = {
+GENRE_WORDS: dict[str, frozenset[str]] = {
     "fairy_tale": word_set(
         "сказка сказочный дракон принцесса принц король королева царь царевна царевич ведьма фея "
         "волшебник волшебный колдун замок великан гном эльф единорог русалка богатырь баба-яга кощей "
@@ -52,6 +52,28 @@ GENRE_WORDS: dict[str, set[str]] = {
         "детектив сыщик преступление кража украсть пропажа пропасть улика загадка расследование "
         "полиция следователь detective crime theft stolen steal missing clue mystery investigation "
         "police investigator sleuth"
+    ),
+    "bedtime": word_set(
+        "колыбельный колыбельная уснуть засыпать заснуть сон спать спокойный ночь bedtime sleep asleep "
+        "lullaby sleepy dream pillow"
+    ),
+}
+
+#: How each genre shapes the plan and the tone (told to instruction models in the plan and scene prompts).
+TONES: dict[str, str] = {
+    "fairy_tale": "a fairy tale: a little magic, a kind helper, good wins, a warm ending",
+    "fable": "a fable: animals that talk, a short clear plot, and the ending states the moral in one sentence",
+    "adventure": "an adventure: a journey to a goal, obstacles on the way, courage, and coming home",
+    "horror": (
+        "a scary story for children: spooky, mysterious and shivery, but no blood, no gore and nobody hurt; "
+        "the fear is faced and turns out smaller than it seemed"
+    ),
+    "comedy": "a funny story: silly mistakes, surprises, a playful tone and a happy ending",
+    "scifi": "a science-fiction tale for children: robots, space or gadgets, wonder and discovery",
+    "detective": "a mystery for children: something is missing, clues, questions, and a clever solution",
+    "bedtime": (
+        "a bedtime story: slow, calm and cozy, a gentle small problem, and a soft ending where everyone "
+        "falls asleep"
     ),
 }
 
@@ -264,6 +286,7 @@ HEADERS = {
         "comedy": "Смешная история",
         "scifi": "Фантастический рассказ",
         "detective": "Детективная история",
+        "bedtime": "Сказка на ночь",
     },
     "en": {
         "fairy_tale": "A fairy tale",
@@ -273,5 +296,6 @@ HEADERS = {
         "comedy": "A funny story",
         "scifi": "A science fiction story",
         "detective": "A detective story",
+        "bedtime": "A bedtime story",
     },
 }

@@ -142,11 +142,8 @@ def clause_lacks_verb(text: str, lang: str) -> bool:
     return False
 
 
-def sentence_problem(
-    sentence: str, ctx: StoryContext, *, first_in_beat: bool, allow_new_names: bool = False
-) -> str | None:
-    """Why the sentence must go (a short reason), or None when it may stay."""
-    text = sentence.strip()
+def _form_problem(text: str, lang: str) -> str | None:
+    """Problems visible in the sentence's shape alone (length, ending, quotes, digits, script)."""
     if len(words(text)) < MIN_WORDS:
         return "too short"
     if len(text) > MAX_CHARS:
@@ -161,18 +158,14 @@ def sentence_problem(
         return "starts another tale"
     if _DIGITS.search(text):
         return "digits (lists, dates, chapter numbers)"
-    foreign = _LATIN if ctx.lang == "ru" else _CYRILLIC
+    foreign = _LATIN if lang == "ru" else _CYRILLIC
     if len(foreign.findall(text)) > 2:
         return "wrong language"
-    toks = tokens(text, ctx.lang)
-    if sum(1 for t in toks if t.text.lower() in _FIRST_PERSON[ctx.lang]) and not re.search(r"[«\"“—:]", text):
-        return "switches to the first person"
-    from engine.text.morph import unknown_ratio
+    return None
 
-    if unknown_ratio(text, ctx.lang) > MAX_UNKNOWN.get(ctx.lang, 0.15):
-        return "made-up words"
-    if ctx.foreign and any(t.lemma.lower().replace("ё", "е") in ctx.foreign for t in toks):
-        return "borrows from the example story"
+
+def _repeats(text: str, ctx: StoryContext) -> str | None:
+    """A repeat of an earlier sentence or line of speech (or of the example story)."""
     quotes = {q for q in quoted_speech(text) if len(words(q)) >= 3}
     if quotes and any(q in quotes for s in ctx.sentences for q in quoted_speech(s)):
         return "repeats an earlier line of speech"
@@ -185,12 +178,11 @@ def sentence_problem(
         )
         if contained or word_set_similarity(text, earlier) >= REPEAT_SIMILARITY:
             return "repeats an earlier sentence"
-    if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):
-        return "loses the hero"
-    if clause_lacks_verb(text, ctx.lang):
-        return "a clause without a verb"
-    if ctx.lang == "ru" and hero_verb_disagrees(toks, ctx.hero):
-        return "the hero's verb has the wrong gender"
+    return None
+
+
+def _drift(toks: list[Token], ctx: StoryContext, allow_new_names: bool) -> str | None:
+    """New characters, one word harped on, or a sentence about something else entirely."""
     new_names = {
         t.lemma.lower()
         for t in toks
@@ -213,3 +205,32 @@ def sentence_problem(
     if len(fresh) >= 4 and len(fresh) == len(nouns) and not mentions_hero(toks, ctx.hero):
         return "drifts to another subject"
     return None
+
+
+def sentence_problem(
+    sentence: str, ctx: StoryContext, *, first_in_beat: bool, allow_new_names: bool = False
+) -> str | None:
+    """Why the sentence must go (a short reason), or None when it may stay."""
+    text = sentence.strip()
+    problem = _form_problem(text, ctx.lang)
+    if problem:
+        return problem
+    toks = tokens(text, ctx.lang)
+    if sum(1 for t in toks if t.text.lower() in _FIRST_PERSON[ctx.lang]) and not re.search(r"[«\"“—:]", text):
+        return "switches to the first person"
+    from engine.text.morph import unknown_ratio
+
+    if unknown_ratio(text, ctx.lang) > MAX_UNKNOWN.get(ctx.lang, 0.15):
+        return "made-up words"
+    if ctx.foreign and any(t.lemma.lower().replace("ё", "е") in ctx.foreign for t in toks):
+        return "borrows from the example story"
+    problem = _repeats(text, ctx)
+    if problem:
+        return problem
+    if not first_in_beat and not mentions_hero(toks, ctx.hero) and not has_pronoun(toks, ctx.lang):
+        return "loses the hero"
+    if clause_lacks_verb(text, ctx.lang):
+        return "a clause without a verb"
+    if ctx.lang == "ru" and hero_verb_disagrees(toks, ctx.hero):
+        return "the hero's verb has the wrong gender"
+    return _drift(toks, ctx, allow_new_names)

@@ -99,7 +99,7 @@ def extract_keywords(
     return ranked[:limit]
 
 
-def _adjectives_before(toks: list[Token], i: int, stop: set[str]) -> list[Token]:
+def _adjectives_before(toks: list[Token], i: int, stop: set[str] | frozenset[str]) -> list[Token]:
     out: list[Token] = []
     j = i - 1
     while (

@@ -165,10 +165,10 @@ def find_hero(text: str, lang: str) -> Hero | None:
     # English noun compounds name the hero by their last noun: "a lighthouse keeper" is a keeper
     # (the first noun only says which kind), so the story must follow the keeper, not the lighthouse.
     # A plural first noun is no modifier ("pirates search …": "search" is the verb the tagger missed).
-    head = pick
+    head: Token = pick
     singular = pick.text.lower() == pick.lemma.lower()
-    while singular and (after := by_index.get(head.index + 1)) is not None and after.pos == "NOUN":
-        head = after
+    while singular and (nxt := by_index.get(head.index + 1)) is not None and nxt.pos == "NOUN":
+        head = nxt
     words = [by_index[i].text.lower() for i in range(pick.index, head.index)] + [head.lemma.lower()]
     name = "the " + " ".join(words)
     return Hero(name=name, lemma=head.lemma.lower(), phrase=name)

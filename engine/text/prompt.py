@@ -68,7 +68,11 @@ def has_story_letters(text: str) -> bool:
 
 
 def validate_prompt(prompt: str) -> str:
-    """The cleaned prompt, or PromptError(message, hint) when nothing tellable is left."""
+    """The cleaned prompt, or PromptError(message, hint) when nothing tellable is left.
+
+    A prompt asking for explicit sexual content or gore is refused here too, with a polite
+    message in the prompt's language (engine/text/moderation.py), before any job is queued.
+    """
     if not isinstance(prompt, str):
         raise PromptError("Запрос должен быть текстом. The prompt must be text.", _HINT)
     if not prompt.strip():
@@ -86,4 +90,8 @@ def validate_prompt(prompt: str) -> str:
             "Я пишу истории только по-русски и по-английски. I can only write stories in Russian or English.",
             _HINT,
         )
-    return cap_length(text)
+    text = cap_length(text)
+    from engine.text.moderation import check_prompt  # standard library only: still cheap
+
+    check_prompt(text)
+    return text

@@ -22,6 +22,7 @@ _RU_TITLE_NOUN = {
     "comedy": "Смешная история о",
     "scifi": "История о",
     "detective": "Дело о",
+    "bedtime": "Сказка на ночь о",
 }
 _EN_TITLE_NOUN = {
     "fairy_tale": "The Tale of",
@@ -31,6 +32,7 @@ _EN_TITLE_NOUN = {
     "comedy": "The Funny Story of",
     "scifi": "The Voyage of",
     "detective": "The Case of",
+    "bedtime": "A Bedtime Story of",
 }
 
 

@@ -1,257 +1,87 @@
-"""Writing a story beat by beat, so a small model stays on one plot with one hero.
+"""The text block's entry: ``StoryWriter(spec).write(request, report, chars_per_second=…) -> Story``.
 
-Plain continuation makes a 270M model drift into a new tale within a hundred tokens. So the
-writer plans first and lets the model fill in small pieces:
+It reads the prompt (validation and content rules, language, genre, hero and opening), sizes the
+story from the requested duration and the narrator's reading rate (the pipeline asks the narrator
+and passes ``chars_per_second``; this block never imports engine.speech), picks a backend, and
+hands the writing to the path that suits the model:
 
-1. the prompt becomes a premise: the hero, the topic, and the opening (the user's own sentences,
-   or a genre opening built from the topic);
-2. the genre gives a plot of beats (setting, problem, attempts, helper/twist, climax, ending),
-   one per scene, each with a character budget so the narration lands near the target duration;
-3. for each beat the model sees an example story, the title, the story so far, and the beat's cue
-   — its first words, naming the hero — and finishes the paragraph (it stops at a newline);
-4. every sentence goes through the judge; a rejected one is cut and the beat is re-generated
-   (a new seed, another cue) until the beat has enough accepted text or the attempts run out;
-5. the title, and the scenes with their image prompts and moods.
+- instruction models (the embedded Qwen, any chat GGUF, any HF instruct model) →
+  engine/text/chat_writer.py: JSON plan, scene by scene, filtered sentences;
+- base models (Gemma 270M, ruGPT-3) → engine/text/beats.py: cue-driven continuation and a judge.
+
+Either way the result is a Story whose scenes carry text, image prompts (the POS filter), moods,
+and — from the plan — the cast, places, times of day, actions and picture tags.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-from dataclasses import dataclass, field
+import time
+from typing import Any
 
 from engine.errors import BackendUnavailable, StageError
 from engine.lang import detect_language, is_native
 from engine.progress import StageReporter
-from engine.story import Story, StoryRequest
-from engine.text.backends import TextBackend, get_backend
-from engine.text.cleanup import (
-    clean_generation,
-    drop_unfinished_tail,
-    ensure_final_punctuation,
-    split_sentences,
-)
-from engine.text.examples import EXAMPLE, EXAMPLE_WORDS
-from engine.text.genres import HEADERS, BeatSpec, beat_specs, choose_genre
-from engine.text.judge import StoryContext, sentence_problem
+from engine.story import CastMember, Scene, Story, StoryRequest
+from engine.text.cleanup import split_sentences
+from engine.text.filters import invented_words, other_script_tokens
+from engine.text.genres import choose_genre
+from engine.text.moderation import text_problem
 from engine.text.moods import story_mood
-from engine.text.morph import en_is_known, ru_inflect, ru_parse, tokens
-from engine.text.premise import Hero, Premise, read_premise
+from engine.text.morph import tokens
+from engine.text.plan import CastPlan, Plan
 from engine.text.prompt import validate_prompt
-from engine.text.scenes import rebalance_groups, scenes_from_groups
-from engine.text.title import make_title
 
 log = logging.getLogger(__name__)
 
-#: Narration speed the length control aims at (characters per second of speech, spaces included).
-#: RHVoice reads Russian at about 13 chars/s, Piper/RHVoice English at about 14. Tune here.
+#: Reading rate (characters per second, spaces and pauses included) when the caller passes none:
+#: RHVoice reads Russian at about 13, Piper/RHVoice English at about 14.
 CHARS_PER_SECOND: dict[str, float] = {"ru": 13.0, "en": 14.0}
-#: Attempts per beat (each one a fresh sample with a new seed; the cue changes after a failure).
-MAX_ATTEMPTS = 4
-#: The opening (user's sentences) may take at most this share of the story.
+DEFAULT_DURATION = 75.0
+#: The opening (the user's sentences) may take at most this share of the story.
 OPENING_SHARE = 0.4
-TEMPERATURE = 0.7
-#: Cues for a beat's second and later sentences ({P}: the Russian pronoun agreeing with the hero).
-CONTINUATION_CUES = {
-    "ru": ("{P}", "Потом {H}", "Тогда {H}", "{H}"),
-    "en": ("{H}", "Then {H}", "After that, {H}"),
+#: A scene's default mood by plot beat (the scene's own words can override it).
+BEAT_MOODS = {
+    "setting": "calm",
+    "problem": "tense",
+    "attempt": "tense",
+    "helper": "mysterious",
+    "twist": "mysterious",
+    "turning_point": "triumphant",
+    "ending": "happy",
 }
-PRONOUNS = {"masc": "Он", "femn": "Она", "neut": "Оно", "plur": "Они"}
+GENRE_MOODS: dict[str, dict[str, str]] = {
+    "horror": {"problem": "scary", "attempt": "scary", "twist": "scary", "ending": "mysterious"},
+    "bedtime": {"problem": "calm", "attempt": "calm", "turning_point": "calm", "ending": "calm"},
+    "comedy": {"attempt": "happy"},
+    "fable": {"ending": "calm"},
+}
+#: One story-wide style line for illustrators, by genre.
+STYLES = {
+    "fairy_tale": "a warm storybook illustration, soft watercolour, gentle light",
+    "fable": "a classic fable illustration, friendly animals, soft pencil and watercolour",
+    "adventure": "a bright adventure-book illustration, wide landscapes, vivid colours",
+    "horror": "a spooky but child-friendly storybook illustration, moonlight and shadows, nothing gory",
+    "comedy": "a playful cartoon illustration, bright colours, funny expressions",
+    "scifi": "a friendly science-fiction picture-book illustration, glowing gadgets, stars",
+    "detective": "a cosy mystery picture-book illustration, lamplight, magnifying glass",
+    "bedtime": "a calm bedtime picture-book illustration, soft pastel night colours, stars",
+}
 
 
 def target_chars(duration: float, lang: str, chars_per_second: float | None = None) -> int:
-    """Characters that fill ``duration`` seconds when read at ``chars_per_second`` (pauses included).
+    """Characters that fill ``duration`` seconds when read at ``chars_per_second`` (the narrator's rate).
 
-    The narration block knows each voice's measured reading rate; voices differ by up to 50 %
-    (RHVoice anna 17.4 chars/s, aleksandr-hq 12.7), so a story sized by a language-wide guess
-    comes out far from the target. The pipeline asks the narrator and passes the rate in (the text
-    block imports no other block); without it, fall back to CHARS_PER_SECOND.
+    Voices differ by up to 50 % (RHVoice anna 17.4 chars/s, aleksandr-hq 12.7), so the pipeline
+    passes the chosen narrator's measured rate; CHARS_PER_SECOND is only the fallback.
     """
-    rate = chars_per_second or CHARS_PER_SECOND.get(lang, 13.0)
+    rate = chars_per_second if chars_per_second and chars_per_second > 0 else CHARS_PER_SECOND.get(lang, 13.0)
     return int(max(10.0, duration) * rate)
 
 
 def scene_count(duration: float) -> int:
-    """6–10 scenes: about one per 10 s of narration."""
-    return int(min(10, max(6, round(duration / 10.0))))
-
-
-@dataclass
-class Beat:
-    spec: BeatSpec
-    budget: int
-    sentences: list[str] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
-    attempts: int = 0
-
-
-def fill_cue(cue: str, hero: Hero, lang: str) -> str:
-    """The cue with the hero and Russian agreement filled in; the hero capitalised at a sentence start."""
-    endings = {"masc": ("", "ся"), "femn": ("а", "ась"), "neut": ("о", "ось"), "plur": ("и", "ись")}
-    a, sya = endings.get(hero.gender, ("", "ся")) if lang == "ru" else ("", "")
-    name = hero.name
-    out = cue.replace("{a}", a).replace("{ся}", sya)
-    out = hero.cap() + out[3:] if out.startswith("{H}") else out.replace("{H}", name)
-    if lang == "en" and out[:1].islower():
-        out = out[:1].upper() + out[1:]
-    return out
-
-
-class StoryWriter:
-    """One story's writing session: premise, plan, beats, judge, title, scenes."""
-
-    def __init__(
-        self, backend: TextBackend, premise: Premise, genre: str, n_scenes: int, target: int, seed: int
-    ):
-        self.backend = backend
-        self.premise = premise
-        self.lang = premise.lang
-        self.hero = premise.hero
-        self.genre = genre
-        self.seed = seed
-        self.target = target
-        self.rng = random.Random(seed)
-        self.ctx = StoryContext(self.lang, self.hero)
-        self.ctx.forbidden = split_sentences(EXAMPLE[self.lang])
-        self.ctx.prompt_nouns = {w.lower() for w in premise.words}
-        prompt_words = {w.replace("ё", "е") for w in premise.words}
-        self.ctx.foreign = frozenset(
-            w.replace("ё", "е") for w in EXAMPLE_WORDS[self.lang] if w.replace("ё", "е") not in prompt_words
-        )
-        for w in premise.words:
-            self.ctx.nouns.add(w)
-        for s in premise.opening:
-            self.ctx.add(s)
-        self.working_title = make_title(premise, genre, story_text=None, backend=None, seed=seed)
-        opening_len = sum(len(s) + 1 for s in premise.opening)
-        specs = beat_specs(genre, n_scenes)
-        share = max(60, (target - opening_len) // max(1, len(specs)))
-        self.beats = [Beat(spec, share) for spec in specs]
-        self.log: list[str] = []
-
-    # ------------------------------------------------------------------ prompting
-
-    def header(self) -> str:
-        if self.lang == "ru":
-            return f"{HEADERS['ru'][self.genre]} «{self.working_title}»"
-        return f'{HEADERS["en"][self.genre]}: "{self.working_title}"'
-
-    def paragraphs(self) -> list[str]:
-        """The story so far, one paragraph per beat (the opening shares the first beat's paragraph)."""
-        paras = [" ".join(self.premise.opening)]
-        for i, beat in enumerate(self.beats):
-            if not beat.sentences:
-                continue
-            if i == 0:
-                paras[0] = paras[0] + " " + " ".join(beat.sentences)
-            else:
-                paras.append(" ".join(beat.sentences))
-        return paras
-
-    def context(self, beat_index: int) -> str:
-        paras = self.paragraphs()
-        head = EXAMPLE[self.lang] + self.header() + "\n\n"
-        if beat_index == 0:  # the setting continues the opening paragraph
-            return head + "\n\n".join(paras) + " "
-        return head + "\n\n".join(paras) + "\n\n"
-
-    # ------------------------------------------------------------------ writing
-
-    def write_beat(self, index: int, remaining_budget: int, beats_left: int) -> Beat:
-        beat = self.beats[index]
-        beat.budget = max(60, remaining_budget // max(1, beats_left))
-        cues = list(beat.spec.cues_ru if self.lang == "ru" else beat.spec.cues_en)
-        self.rng.shuffle(cues)
-        cue_i = 0
-        failed_continuations = 0
-        while beat.attempts < MAX_ATTEMPTS and sum(len(s) + 1 for s in beat.sentences) < beat.budget * 0.6:
-            if beat.sentences:  # go on within the beat: another sentence about the hero
-                prefix = fill_cue(self.rng.choice(CONTINUATION_CUES[self.lang]), self.hero, self.lang)
-                prefix = prefix.replace("{P}", PRONOUNS.get(self.hero.gender, "Он"))
-            else:
-                prefix = fill_cue(cues[cue_i % len(cues)], self.hero, self.lang)
-            so_far = " ".join(beat.sentences)
-            prompt = self.context(index) + (so_far + " " if so_far else "") + prefix
-            need = beat.budget - len(so_far)
-            max_tokens = max(24, int(need / 2.6) + 12)
-            raw = self.backend.generate(
-                prompt,
-                max_tokens=max_tokens,
-                seed=self.seed * 7919 + index * 101 + beat.attempts,
-                temperature=TEMPERATURE + 0.1 * beat.attempts,
-                stop=("\n",),
-            )
-            beat.attempts += 1
-            if prefix and ignores_cue(raw, self.ctx):
-                beat.rejected.append((raw.strip(), "ignores the cue"))
-                self.log.append(f"beat {index} {beat.spec.kind}: rejected (ignores the cue): {raw.strip()}")
-                cue_i += 1
-                continue
-            glue = "" if not prefix or prefix.endswith(" ") or raw.startswith((" ", ",", ".")) else " "
-            text = drop_unfinished_tail(clean_generation(prefix + glue + raw if prefix else raw))
-            accepted_any = False
-            for sentence in split_sentences(text):
-                sentence = ensure_final_punctuation(sentence) if sentence[-1:] in ",;:" else sentence
-                reason = sentence_problem(
-                    sentence,
-                    self.ctx,
-                    first_in_beat=not beat.sentences,
-                    allow_new_names=beat.spec.kind in ("helper", "twist"),
-                )
-                if reason:
-                    beat.rejected.append((sentence, reason))
-                    self.log.append(f"beat {index} {beat.spec.kind}: rejected ({reason}): {sentence}")
-                    break
-                beat.sentences.append(sentence)
-                self.ctx.add(sentence)
-                accepted_any = True
-                if sum(len(s) + 1 for s in beat.sentences) >= beat.budget:
-                    break
-            if not accepted_any and not beat.sentences:
-                cue_i += 1
-            elif not accepted_any:
-                failed_continuations += 1
-                if failed_continuations >= 2:
-                    break  # the beat's continuation went wrong twice; keep what the beat has
-        return beat
-
-    def write(self, report: StageReporter) -> None:
-        written = sum(len(s) + 1 for s in self.premise.opening)
-        for i in range(len(self.beats)):
-            report(
-                0.05 + 0.85 * i / len(self.beats), f"{self.beats[i].spec.kind} ({i + 1}/{len(self.beats)})"
-            )
-            beat = self.write_beat(i, self.target - written, len(self.beats) - i)
-            written += sum(len(s) + 1 for s in beat.sentences)
-
-    # ------------------------------------------------------------------ results
-
-    def groups(self) -> tuple[list[list[str]], list[str]]:
-        """Sentences per scene and each scene's default mood (from its beat)."""
-        groups = [list(self.premise.opening) + self.beats[0].sentences]
-        moods = [self.beats[0].spec.mood]
-        for beat in self.beats[1:]:
-            if beat.sentences:
-                groups.append(list(beat.sentences))
-                moods.append(beat.spec.mood)
-        return groups, moods
-
-
-def ignores_cue(raw: str, ctx: StoryContext) -> bool:
-    """True when the model did not continue the cue's sentence but began a new one (a capital letter
-    that is not a name): the cue would be left hanging ("…дракон любил Жил-был…")."""
-    first = raw.lstrip()
-    if first[:1] in ",.!?;)»":  # "…любил, чем в темноте": the cue's sentence is left without its object
-        return True
-    if not first[:1].isupper():
-        return False
-    word = first.split(maxsplit=1)[0].strip(",.;:!?»\"'")
-    if word.lower() in ctx.known_names or word.lower() == ctx.hero.lemma or word == "I":
-        return False
-    if ctx.lang == "ru":
-        grams = set(ru_parse(word).tag.grammemes)
-        return not grams & {"Name", "Surn", "Patr", "Geox", "Orgn"}
-    return en_is_known(word)
+    """Scenes follow the length: about one picture per 12 s of narration, 4 to 14 of them."""
+    return int(min(14, max(4, round(duration / 12.0))))
 
 
 def resolve_language(request: StoryRequest, prompt: str, notes: list[str]) -> str:
@@ -271,102 +101,249 @@ def resolve_language(request: StoryRequest, prompt: str, notes: list[str]) -> st
     return lang
 
 
-def select_backend(spec: str, notes: list[str]) -> TextBackend:
+def select_backend(spec: str, notes: list[str]) -> Any:
+    """The requested backend, or the best available one (with a note) when it cannot run."""
+    from engine.text.backends import get_backend
+
+    hint = "run `python -m engine assets` (assembles the Qwen and Gemma models)"
     try:
         return get_backend(spec)
     except BackendUnavailable as exc:
         if spec in ("auto", ""):
-            raise StageError(
-                "text",
-                f"no story text model is available: {exc.reason}",
-                "run `python -m engine assets` (assembles the Gemma model)",
-            ) from exc
+            raise StageError("text", f"no story text model is available: {exc.reason}", hint) from exc
         notes.append(f"text backend {spec!r} unavailable ({exc.reason}); used the default instead")
         try:
             return get_backend("auto")
         except BackendUnavailable as exc2:
+            raise StageError("text", f"no story text model is available: {exc2.reason}", hint) from exc2
+
+
+def scene_mood_default(beat: str, genre: str) -> str:
+    return GENRE_MOODS.get(genre, {}).get(beat, BEAT_MOODS.get(beat, "calm"))
+
+
+def good_title(title: str, lang: str) -> bool:
+    """A model's title is used when it is short, in the story's script, real words and clean."""
+    return bool(
+        title
+        and len(title) <= 60
+        and not other_script_tokens(title, lang)
+        and not invented_words(title, lang)
+        and text_problem(title) is None
+    )
+
+
+class StoryWriter:
+    """The text block: ``StoryWriter("auto").write(request, report, chars_per_second=13.0)``.
+
+    ``spec`` is request.text_backend's vocabulary (auto, qwen, gguf:PATH, gemma, hf:ID, rugpt3…);
+    a backend object can be passed instead (tests pass fakes). The model loads on first use.
+    """
+
+    def __init__(self, spec: str = "auto", backend: Any = None) -> None:
+        self.spec = spec or "auto"
+        self._backend = backend
+        #: the model that writes (known once the backend is chosen; the spec until then)
+        self.name: str = str(backend.name) if backend is not None else f"text:{self.spec}"
+
+    def write(
+        self, request: StoryRequest, report: StageReporter, *, chars_per_second: float | None = None
+    ) -> Story:
+        """The story for a request: title, text, cast, scenes with picture fields; notes on fallbacks."""
+        notes: list[str] = []
+        prompt = validate_prompt(request.prompt)  # also refuses what the content rules forbid
+        report(0.0, "reading the prompt")
+        lang = resolve_language(request, prompt, notes)
+        genre = choose_genre(request.genre, [t.lemma.lower() for t in tokens(prompt, lang)])
+        duration = request.duration if request.duration and request.duration > 0 else DEFAULT_DURATION
+        target = target_chars(duration, lang, chars_per_second)
+        n_scenes = int(request.scenes) if request.scenes and request.scenes > 0 else scene_count(duration)
+        n_scenes = max(1, min(n_scenes, 20))
+        spec = request.text_backend if request.text_backend not in ("", "auto") else self.spec
+        backend = self._backend or select_backend(spec, notes)
+        self._backend = backend
+        self.name = str(backend.name)
+        started = time.monotonic()
+        if getattr(backend, "instruct", False):
+            story = self._write_chat(backend, request, report, prompt, lang, genre, target, n_scenes, notes)
+        else:
+            from engine.text.beats import write_with_beats
+
+            story = write_with_beats(
+                request,
+                report,
+                backend,
+                prompt=prompt,
+                lang=lang,
+                genre=genre,
+                target=target,
+                n_scenes=n_scenes,
+                notes=notes,
+            )
+            drop_banned_sentences(story)
+            add_hero_cast(story, prompt, lang, genre)
+        story.backends["text"] = backend.name
+        story.style_en = story.style_en or STYLES.get(genre, STYLES["fairy_tale"])
+        log.info(
+            "text: %d chars for a target of %d (%.0f s at %.1f chars/s) in %.1f s with %s",
+            len(story.text),
+            target,
+            duration,
+            target / max(1.0, duration),
+            time.monotonic() - started,
+            backend.name,
+        )
+        report(1.0, "story written")
+        return story
+
+    def _write_chat(
+        self,
+        backend: Any,
+        request: StoryRequest,
+        report: StageReporter,
+        prompt: str,
+        lang: str,
+        genre: str,
+        target: int,
+        n_scenes: int,
+        notes: list[str],
+    ) -> Story:
+        from engine.text.chat_writer import ChatStoryWriter
+        from engine.text.premise import read_premise
+        from engine.text.title import make_title
+
+        premise = read_premise(prompt, lang, genre, int(target * OPENING_SHARE))
+        if premise.dropped:
+            notes.append(f"the prompt's last {premise.dropped} sentence(s) did not fit the story's length")
+        hero = CastPlan("hero", premise.hero.phrase or premise.hero.name)
+        from engine.text.chat_writer import TIME_SHARE
+
+        def attempt(plain: bool, seed: int) -> ChatStoryWriter:
+            writer = ChatStoryWriter(
+                backend,
+                prompt=prompt,
+                lang=lang,
+                genre=genre,
+                opening=list(premise.opening),
+                hero=hero,
+                n_scenes=n_scenes,
+                target_chars=target,
+                seed=seed,
+                hero_lemma=premise.hero.lemma,
+                plain_plan=plain,
+            )
+            writer.write(report, seconds=TIME_SHARE * request.duration if request.duration else None)
+            return writer
+
+        report(0.02, f"writing with {backend.name}")
+        writer = attempt(False, request.seed)
+        if writer.total_chars() < 0.4 * target:
+            # the model's plan led nowhere (every scene rejected): once more on the plain plot
+            notes.append("the first draft came out almost empty; the story was rewritten on a plain plot")
+            writer = attempt(True, request.seed + 1)
+        if writer.total_chars() < 0.25 * target:
             raise StageError(
                 "text",
-                f"no story text model is available: {exc2.reason}",
-                "run `python -m engine assets` (assembles the Gemma model)",
-            ) from exc2
+                f"the text model ({backend.name}) produced almost no usable sentences",
+                "try another prompt or seed",
+            )
+        plan = writer.plan
+        if not plan.from_model:
+            notes.append("the model's story plan was unusable; the story follows a plain plot instead")
+        scenes = build_scenes(writer.groups(), plan, lang, genre, premise.hero.lemma)
+        text = "\n\n".join(s.text for s in scenes)
+        if len(text) < 0.85 * target:
+            notes.append(f"the story is shorter than the target ({len(text)} of ~{target} characters)")
+        title = plan.title if good_title(plan.title, lang) else ""
+        title = title or make_title(premise, genre, story_text=None, backend=None, seed=request.seed)
+        rejected = sum(len(s.rejected) for s in writer.scenes)
+        for scene_text in writer.scenes:
+            for sentence, reason in scene_text.rejected:
+                log.debug("rejected (%s): %s", reason, sentence)
+        log.info(
+            "chat writer: %d scenes, %d generations, %d sentences rejected, plan %.1f s, scenes %.1f s",
+            len(scenes),
+            writer.generations,
+            rejected,
+            writer.seconds["plan"],
+            writer.seconds["scenes"],
+        )
+        return Story(
+            prompt=prompt,
+            lang=lang,
+            genre=genre,
+            title=title,
+            text=text,
+            mood=story_mood([s.mood for s in scenes]),
+            seed=request.seed,
+            aspect=request.aspect,
+            scenes=scenes,
+            cast=cast_members(plan),
+            style_en=STYLES.get(genre, STYLES["fairy_tale"]),
+            notes=notes,
+        )
+
+
+def cast_members(plan: Plan) -> list[CastMember]:
+    return [CastMember(c.key, c.name, c.look_en, c.kind_en, hero=i == 0) for i, c in enumerate(plan.cast)]
+
+
+def build_scenes(
+    groups: list[tuple[list[str], Any]], plan: Plan, lang: str, genre: str, hero: str
+) -> list[Scene]:
+    """Scenes with text, POS-filter prompts and moods, and the plan's picture fields."""
+    from engine.text.scenes import scene_from_text
+
+    hero_lemmas = frozenset({hero.lower()})
+    scenes: list[Scene] = []
+    for i, (sentences, scene_plan) in enumerate(groups):
+        scene = scene_from_text(
+            i, " ".join(sentences), lang, hero_lemmas, scene_mood_default(scene_plan.beat, genre)
+        )
+        scene.characters = list(scene_plan.characters)
+        scene.place_en = scene_plan.place_en
+        scene.time_of_day = scene_plan.time_of_day
+        scene.action_en = scene_plan.action_en
+        scene.tags_en = list(scene_plan.tags_en) or list(scene.keywords_en[:5])
+        scenes.append(scene)
+    return scenes
+
+
+def add_hero_cast(story: Story, prompt: str, lang: str, genre: str) -> None:
+    """Base models make no plan: the cast is the prompt's hero, present in every scene."""
+    from engine.text.premise import read_premise
+
+    if story.cast:
+        return
+    hero = read_premise(prompt, lang, genre, 10_000).hero
+    kind = hero.lemma if lang == "en" and not hero.proper else ""
+    story.cast = [CastMember("hero", hero.phrase or hero.name, kind_en=kind, hero=True)]
+    for scene in story.scenes:
+        scene.characters = scene.characters or ["hero"]
+        scene.tags_en = scene.tags_en or list(scene.keywords_en[:5])
+
+
+def drop_banned_sentences(story: Story) -> None:
+    """Remove any sentence the content rules forbid (base models have no per-sentence filter of this)."""
+    changed = False
+    for scene in story.scenes:
+        kept = [s for s in split_sentences(scene.text) if text_problem(s) is None]
+        if " ".join(kept) != scene.text:
+            scene.text = " ".join(kept)
+            changed = True
+    if changed:
+        story.scenes = [s for s in story.scenes if s.text]
+        story.text = "\n\n".join(s.text for s in story.scenes)
+        story.notes.append("sentences the content rules forbid were removed")
 
 
 def write_story(
     request: StoryRequest,
     report: StageReporter,
-    backend: TextBackend | None = None,
-    *,
+    backend: Any = None,
     chars_per_second: float | None = None,
 ) -> Story:
-    """The story for a request: title, text, scenes with image prompts and moods, notes on fallbacks."""
-    notes: list[str] = []
-    prompt = validate_prompt(request.prompt)
-    report(0.0, "reading the prompt")
-    lang = resolve_language(request, prompt, notes)
-    prompt_lemmas = [t.lemma.lower() for t in tokens(prompt, lang)]
-    genre = choose_genre(request.genre, prompt_lemmas)
-    duration = request.duration if request.duration and request.duration > 0 else 75.0
-    target = target_chars(duration, lang, chars_per_second)
-    n_scenes = int(request.scenes) if request.scenes and request.scenes > 0 else scene_count(duration)
-    n_scenes = max(1, min(n_scenes, 20))
-    premise = read_premise(prompt, lang, genre, int(target * OPENING_SHARE))
-    if premise.dropped:
-        notes.append(f"the prompt's last {premise.dropped} sentence(s) did not fit the story's length")
-    backend = backend or select_backend(request.text_backend, notes)
-    report(0.03, f"writing with {backend.name}")
-
-    writer = StoryWriter(backend, premise, genre, n_scenes, target, request.seed)
-    writer.write(report)
-    for line in writer.log:
-        log.debug(line)
-    empty = [b.spec.kind for b in writer.beats if not b.sentences]
-    if len(empty) > len(writer.beats) // 2:
-        raise StageError(
-            "text",
-            f"the text model ({backend.name}) produced no usable sentences for {len(empty)} of "
-            f"{len(writer.beats)} plot beats",
-            "try another prompt or seed",
-        )
-    if empty:
-        notes.append("no usable text for the beat(s) " + ", ".join(empty) + " after retries; skipped")
-
-    groups, moods = writer.groups()
-    if len(groups) != n_scenes:
-        groups, moods = rebalance_groups(groups, moods, n_scenes)
-    text = "\n\n".join(" ".join(g) for g in groups)
-    if len(text) < 0.6 * target:
-        notes.append(f"the story is shorter than the target ({len(text)} of ~{target} characters)")
-
-    report(0.92, "title and scenes")
-    title = make_title(premise, genre, story_text=text, backend=backend, seed=request.seed)
-    hero_lemmas = frozenset({premise.hero.lemma.lower(), *premise.hero.aliases})
-    scenes = scenes_from_groups(groups, lang, hero_lemmas, moods)
-    rejected = sum(len(b.rejected) for b in writer.beats)
-    attempts = sum(b.attempts for b in writer.beats)
-    log.info(
-        "story written: %d beats, %d generations, %d sentences rejected",
-        len(writer.beats),
-        attempts,
-        rejected,
+    """Function form of ``StoryWriter(request.text_backend, backend).write(...)``."""
+    return StoryWriter(request.text_backend, backend).write(
+        request, report, chars_per_second=chars_per_second
     )
-    story = Story(
-        prompt=prompt,
-        lang=lang,
-        genre=genre,
-        title=title,
-        text=text,
-        mood=story_mood([s.mood for s in scenes]),
-        seed=request.seed,
-        aspect=request.aspect,
-        scenes=scenes,
-        backends={"text": backend.name},
-        notes=notes,
-    )
-    report(1.0, "story written")
-    return story
-
-
-def hero_in_case(hero: Hero, case: str) -> str:
-    """The hero's name in a Russian case (for titles like «Сказка о драконе»)."""
-    return " ".join(ru_inflect(w, {case}) for w in hero.name.split())

@@ -43,3 +43,37 @@ def _isolated_home(tmp_path, monkeypatch):
     """Every test gets its own data home, so nothing reads or writes the user's caches."""
     monkeypatch.setenv("DIGITELLER_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+class FakeChat:
+    """A ChatBackend (instruct) that answers plan requests from ``plan`` and scene requests from ``scene``.
+
+    ``plan`` is the JSON text (or any text) returned when a schema is asked for; ``scene`` is a
+    function (request text, call number) → answer. Every call's messages are recorded.
+    """
+
+    instruct = True
+
+    def __init__(
+        self, plan: str | Callable[[dict], str], scene: Callable[[str, int], str], names: str = "{}"
+    ):
+        self.name = "fake-chat"
+        self._plan = plan
+        self._scene = scene
+        self._names = names
+        self.calls: list[dict] = []
+
+    def chat(self, messages, *, max_tokens, seed, temperature=0.7, schema=None, stop=()):
+        call = {"messages": list(messages), "max_tokens": max_tokens, "seed": seed, "schema": schema}
+        self.calls.append(call)
+        if schema is not None:
+            if "scenes" in schema.get("properties", {}):
+                return self._plan(schema) if callable(self._plan) else self._plan
+            return self._names
+        scene_calls = sum(1 for c in self.calls if c["schema"] is None)
+        return self._scene(messages[-1]["content"], scene_calls)
+
+
+@pytest.fixture
+def fake_chat():
+    return FakeChat

@@ -1,20 +1,26 @@
-"""Gemma 3 270M (base, multilingual) through llama-cpp-python: the embedded offline default.
+"""Gemma 3 270M (base, multilingual) through llama-cpp-python: the lighter embedded writer.
 
-The model is a base model with no chat template, so the writer prompts it as a continuation.
+The model is a base model with no chat template, so the beat writer (engine/text/beats.py) prompts
+it as a continuation through ``generate``; ``chat`` is the protocol's adapter (the messages become a
+plain document, JSON schemas become a llama.cpp grammar) for callers that only speak chat.
 It sometimes emits chat/image special tokens; they are banned outright with a logit bias rather
 than cleaned afterwards, because once emitted they derail everything after them.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from engine.errors import BackendUnavailable
 from engine.text.assets import gguf_path
+from engine.text.backends.threads import max_threads, text_threads, use_free_threads
+from engine.text.base import Message, render_plain
+
+__all__ = ["NAME", "GemmaBackend", "max_threads", "text_threads"]
 
 NAME = "gemma3-270m-q4_k_m (llama.cpp)"
 #: <start_of_turn>, <end_of_turn>, <start_of_image>
@@ -22,36 +28,8 @@ BANNED_TOKENS: tuple[int, ...] = (105, 106, 255999)
 CONTEXT_TOKENS = 2048
 
 
-def max_threads() -> int:
-    """Threads the model is created with: DIGITELLER_TEXT_THREADS, else the cores this process may use."""
-    forced = os.environ.get("DIGITELLER_TEXT_THREADS")
-    if forced and forced.isdigit() and int(forced) > 0:
-        return int(forced)
-    from engine.device import cpu_threads
-
-    return cpu_threads()
-
-
-def text_threads() -> int:
-    """Threads for the next generation: the cores that are really free (never fewer than one).
-
-    llama.cpp's threads spin-wait for each other, so on a loaded machine more threads are much
-    slower, not faster: measured here on 2 shared cores at load ~5, 2 threads gave 3.0 tokens/s
-    and 1 thread 16.7. The 1-minute load average says how many cores other work is using.
-    DIGITELLER_TEXT_THREADS fixes the number instead.
-    """
-    cores = max_threads()
-    if os.environ.get("DIGITELLER_TEXT_THREADS"):
-        return cores
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        return cores
-    return max(1, min(cores, int(cores - busy + 0.5)))
-
-
 @lru_cache(maxsize=2)
-def _load(path: str, n_threads: int):
+def _load(path: str, n_threads: int) -> Any:
     from llama_cpp import Llama
 
     return Llama(
@@ -69,6 +47,7 @@ class GemmaBackend:
     """Continuation with the local GGUF; one model per process, calls serialised by a lock."""
 
     name = NAME
+    instruct = False
 
     def __init__(self, model_path: Path | None = None) -> None:
         self.model_path = Path(model_path) if model_path else gguf_path()
@@ -84,17 +63,46 @@ class GemmaBackend:
         self._threads = max_threads()
 
     @property
-    def llm(self):
+    def llm(self) -> Any:
         return _load(str(self.model_path), max_threads())
 
-    def _use_free_threads(self, llm) -> None:
-        n = text_threads()
-        if n != self._threads:
-            try:
-                llm._ctx.set_n_threads(n, n)  # llama_set_n_threads on the live context
-                self._threads = n
-            except AttributeError:  # another llama-cpp-python layout: keep what it was created with
-                pass
+    def _use_free_threads(self, llm: Any) -> None:
+        self._threads = use_free_threads(llm, self._threads)
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        seed: int,
+        temperature: float = 0.7,
+        schema: dict[str, Any] | None = None,
+        stop: Sequence[str] = (),
+    ) -> str:
+        """The protocol's chat, for a base model: a plain document in, its continuation out."""
+        grammar = None
+        if schema is not None:
+            import json
+
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        with self._lock:
+            llm = self.llm
+            self._use_free_threads(llm)
+            out = llm.create_completion(
+                render_plain(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                top_p=0.92,
+                min_p=0.05,
+                repeat_penalty=1.12,
+                seed=seed,
+                stop=list(stop) or None,
+                grammar=grammar,
+                logit_bias={t: -100.0 for t in BANNED_TOKENS},
+            )
+        return str(out["choices"][0]["text"])
 
     def generate(
         self,

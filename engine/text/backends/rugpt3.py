@@ -2,23 +2,23 @@
 
 Names like ``ai-forever/rugpt3small_based_on_gpt2`` (also medium/large) or a local folder saved
 with ``save_pretrained``. Weights come from the model cache under engine.paths.models_dir(); they
-are downloaded into it only where the network allows (not with HF_HUB_OFFLINE=1 or
-DIGITELLER_OFFLINE=1). Anything missing becomes BackendUnavailable with the reason, never a
-traceback.
+are downloaded into it only where the engine's download policy allows (engine.settings:
+DIGITELLER_ALLOW_DOWNLOADS=1; HF_HUB_OFFLINE=1 forces it off). Anything missing becomes
+BackendUnavailable with the reason, never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from engine import paths
 from engine.errors import BackendUnavailable
-from engine.text.backends.base import cut_at_stop
+from engine.text.base import Message, cut_at_stop, render_plain
 
 DEFAULT_MODEL = "ai-forever/rugpt3small_based_on_gpt2"
 ALIASES = {
@@ -36,11 +36,10 @@ def hf_cache_dir() -> Path:
 
 
 def downloads_allowed() -> bool:
-    off = {"1", "true", "yes", "on"}
-    return not (
-        os.environ.get("HF_HUB_OFFLINE", "").lower() in off
-        or os.environ.get("DIGITELLER_OFFLINE", "").lower() in off
-    )
+    """The engine's one download policy (engine.settings: DIGITELLER_ALLOW_DOWNLOADS, default off)."""
+    from engine.settings import downloads_allowed as allowed
+
+    return allowed()
 
 
 def resolve_model(spec: str | None) -> str:
@@ -74,39 +73,52 @@ def _make_torchvision_importable() -> None:
 
 
 @lru_cache(maxsize=2)
-def load_causal_lm(name_or_path: str, device: str):
-    """(tokenizer, model) from a local folder or the model cache; downloads only where allowed."""
+def load_causal_lm(
+    name_or_path: str, device: str, dtype: str = "", backend: str = "rugpt3"
+) -> tuple[Any, Any]:
+    """(tokenizer, model) from a local folder or the model cache; downloads only where allowed.
+
+    ``dtype`` "" keeps the checkpoint's default (float32 on CPU); "bfloat16" halves memory on GPUs.
+    Shared by the ruGPT-3 and the transformers chat backends (``backend`` names the one in errors).
+    """
     _make_torchvision_importable()
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
-        raise BackendUnavailable("rugpt3", "transformers is not installed") from exc
+        raise BackendUnavailable(backend, "transformers is not installed") from exc
     local = Path(name_or_path).expanduser()
     source = str(local) if local.is_dir() else name_or_path
-    kwargs = {"cache_dir": str(hf_cache_dir())}
+    kwargs: dict[str, Any] = {"cache_dir": str(hf_cache_dir())}
+    model_kwargs: dict[str, Any] = dict(kwargs)
+    if dtype:
+        import torch
+
+        model_kwargs["dtype"] = getattr(torch, dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True, **model_kwargs)
     except (OSError, ValueError) as missing:
         if local.is_dir() or not downloads_allowed():
             raise BackendUnavailable(
-                "rugpt3",
+                backend,
                 f"{name_or_path} is not in the model cache {hf_cache_dir()} and downloads are off: {missing}",
             ) from missing
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-            model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(source, **model_kwargs)
         except Exception as exc:  # network errors come in many classes; all mean "not available here"
             raise BackendUnavailable(
-                "rugpt3", f"{name_or_path} could not be downloaded into {hf_cache_dir()}: {exc}"
+                backend, f"{name_or_path} could not be downloaded into {hf_cache_dir()}: {exc}"
             ) from exc
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]  # transformers types .to() oddly
     model.eval()
     return tokenizer, model
 
 
 class RuGPT3Backend:
     """Sampling with a causal LM; the model is loaded once per process."""
+
+    instruct = False
 
     def __init__(self, spec: str | None = None, device: str | None = None) -> None:
         from engine.device import torch_device
@@ -152,3 +164,22 @@ class RuGPT3Backend:
                 )
         text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
         return cut_at_stop(text, stop)
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        seed: int,
+        temperature: float = 0.7,
+        schema: dict[str, Any] | None = None,
+        stop: Sequence[str] = (),
+    ) -> str:
+        """The protocol's chat for a base model: the messages as one document, continued.
+
+        No grammar here: a ``schema`` cannot be enforced, and the writer's parser falls back to its
+        own plan when the answer is not the JSON it asked for.
+        """
+        return self.generate(
+            render_plain(messages), max_tokens=max_tokens, seed=seed, temperature=temperature, stop=stop
+        )

@@ -1,0 +1,168 @@
+"""The content rules, as data: what a story for everyone (children included) never contains.
+
+Each rule is a category and regular expressions over lower-cased text with ``ё`` folded to ``е``.
+Russian entries are word *stems* anchored at a word start (``\\bрасчлен`` catches «расчленил»,
+«расчленённый»), because Russian inflects; English ones stems or whole words. To extend: add a
+pattern to the category's list (and, if it is a new category, a message in REFUSALS); the tests
+in tests/text/test_text_moderation.py show which prompts must pass and which must not.
+
+Deliberately *not* listed: fear, darkness, monsters, ghosts, fights, a drop of blood, death in a
+fable — scary stories and fairy tales are allowed; only explicit sex, anything sexual around
+children, and gore are refused.
+"""
+
+from __future__ import annotations
+
+#: Explicit sexual content.
+SEXUAL: tuple[str, ...] = (
+    r"\bсекс",
+    r"\bпорн",
+    r"\bэроти",
+    r"\bинтим",
+    r"\bоргазм",
+    r"\bизнасил",
+    r"\bсовокуп",
+    r"\bтрах(?:а|н|ну|ал|ать|ает|нул)",
+    r"\bебат",
+    r"\bебал",
+    r"\bвыеб",
+    r"\bминет",
+    r"\bгенитал",
+    r"\bпенис",
+    r"\bвагин",
+    r"\bмастурб",
+    r"\bстриптиз",
+    r"\bпроститу",
+    r"\bшлюх",
+    r"\bбордел",
+    r"\bраздел\w* догола",
+    r"\bобнаж[её]нн\w* (?:тел|груд)",
+    r"\bхентай",
+    r"\bнюдс",
+    r"\bsex(?:y|ual|ually)?\b",
+    r"\bporn",
+    r"\berotic",
+    r"\bnsfw\b",
+    r"\bxxx\b",
+    r"\borgasm",
+    r"\brap(?:e|ed|es|ing|ist)\b",
+    r"\bgenital",
+    r"\bpenis",
+    r"\bvagina",
+    r"\bfuck",
+    r"\bblowjob",
+    r"\bhentai",
+    r"\bmasturbat",
+    r"\bstriptease",
+    r"\bstripper",
+    r"\blewd\b",
+    r"\bintercourse\b",
+    r"\bprostitut",
+    r"\bwhore",
+    r"\bbrothel",
+    r"\bnudes\b",
+    r"\bnaked bod(?:y|ies)\b",
+    r"\bmake love\b",
+    r"\bmaking love\b",
+)
+
+#: Words that make sexual content about children (refused with its own message, never softened).
+MINORS: tuple[str, ...] = (
+    r"\bреб[её]н",
+    r"\bдет(?:и|ей|ям|ьми|ях|ск)",
+    r"\bдевоч",
+    r"\bмальч",
+    r"\bшкольн",
+    r"\bподрост",
+    r"\bмалолет",
+    r"\bнесовершеннолет",
+    r"\bмладен",
+    r"\bchild",
+    r"\bkids?\b",
+    r"\bgirls?\b",
+    r"\bboys?\b",
+    r"\bteen",
+    r"\bminors?\b",
+    r"\bunderage",
+    r"\bschool ?(?:girl|boy)",
+    r"\bbab(?:y|ies)\b",
+    r"\btoddler",
+)
+
+#: Always refused, whatever else the prompt says.
+CHILD_ABUSE: tuple[str, ...] = (
+    r"\bпедофил",
+    r"\bлоли\b",
+    r"\bлоликон",
+    r"\bсёта\b",
+    r"\bpedo",
+    r"\bpaedo",
+    r"\bloli(?:con)?\b",
+    r"\bshota(?:con)?\b",
+    r"\bcsam\b",
+    r"\bchild porn",
+)
+
+#: Gore: graphic violence, mutilation, torture.
+GORE: tuple[str, ...] = (
+    r"\bрезн[яиеюй]",
+    r"\bкровав\w* (?:месив|бойн|расправ|резн|кишк)",
+    r"\bрасчлен",
+    r"\bкишк",
+    r"\bкишеч",
+    r"\bвыпотрош",
+    r"\bпотрох",
+    r"\bотруб\w* (?:голов|рук|ног|пальц)",
+    r"\bотрез\w* (?:голов|рук|ног|пальц)",
+    r"\bоторв\w* (?:голов|рук|ног)",
+    r"\bпытк",
+    r"\bпытать\b",
+    r"\bсодра\w* кож",
+    r"\bсдира\w* кож",
+    r"\bвыколо?\w* глаз",
+    r"\bмозги (?:разлет|брызн)",
+    r"\bкровь (?:хлещ|хлын|брызн|фонтан)",
+    r"\bбойн[яиюе]\b",
+    r"\bрастерза",
+    r"\bканнибал",
+    r"\bлюдоедств",
+    r"\bgor(?:e|y)\b",
+    r"\bgory\b",
+    r"\bdismember",
+    r"\bdisembowel",
+    r"\bdecapitat",
+    r"\bbeheade?",
+    r"\bmutilat",
+    r"\bmassacre",
+    r"\bslaughter",
+    r"\bbloodbath",
+    r"\bbloody (?:mess|massacre|carnage)",
+    r"\bcarnage",
+    r"\bentrails",
+    r"\bintestines",
+    r"\btortur",
+    r"\bflay(?:ed|ing)?\b",
+    r"\bcannibal",
+    r"\bgouged? out",
+    r"\bblood (?:spurt|gush|splatter)",
+)
+
+#: Polite refusals in the user's language (shown by the bot as the hint; the CLI prints both).
+REFUSALS: dict[str, dict[str, str]] = {
+    "sexual": {
+        "ru": "Я не пишу откровенных историй: мои сказки читают и дети. Попробуйте другую тему — "
+        "например, «Дракон, который боялся темноты».",
+        "en": "I don't write explicit stories: children read my tales too. Try another idea — "
+        "for example, 'A dragon who was afraid of the dark'.",
+    },
+    "minors": {
+        "ru": "Такую историю я не напишу. Попробуйте другую тему — например, «Котёнок ищет друга».",
+        "en": "I won't write that story. Try another idea — for example, 'A kitten looking for a friend'.",
+    },
+    "gore": {
+        "ru": "Я не пишу историй с жестокостью и кровью: мои сказки для всех возрастов. Страшно можно и без "
+        "этого — попробуйте, например, «Призрак в старом замке».",
+        "en": "I don't write gory or cruel stories: my tales are for all ages. A story can be scary without "
+        "that — try, for example, 'A ghost in an old castle'.",
+    },
+}

@@ -1,0 +1,70 @@
+"""Content rules: explicit sex, sex around children and gore are refused politely, in the user's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.errors import PromptError
+from engine.text import validate_prompt
+from engine.text.moderation import classify, text_problem
+
+REFUSED = {
+    "Кровавая резня в деревне": ("gore", "ru"),
+    "Рыцарь расчленил дракона и выпотрошил его": ("gore", "ru"),
+    "Напиши эротическую сказку про принцессу": ("sexual", "ru"),
+    "Порно история": ("sexual", "ru"),
+    "Секс с девочкой": ("minors", "ru"),
+    "A gory story where the knight dismembers the troll": ("gore", "en"),
+    "A bloody massacre in the village": ("gore", "en"),
+    "An erotic tale about a princess": ("sexual", "en"),
+    "sexy schoolgirl story": ("minors", "en"),
+}
+ALLOWED = [
+    "Дракон боялся темноты.",
+    "Страшная история о призраке в старом замке.",
+    "Рыцарь сражался с драконом и победил.",
+    "Дракон пытался взлететь, но упал.",  # «пытался» is not «пытать»
+    "Голый король вышел на площадь.",
+    "Кот поцарапал лапу, и выступила капля крови.",
+    "a scary ghost story",
+    "The knight had the guts to face the dragon.",
+    "A werewolf howls at the moon and the children hide under the blanket.",
+    "Grapes and a sleepy fox.",
+]
+
+
+@pytest.mark.parametrize("prompt,expected", list(REFUSED.items()))
+def test_refused_prompts_get_a_polite_answer_in_their_language(prompt, expected):
+    category, lang = expected
+    assert classify(prompt) == category
+    with pytest.raises(PromptError) as err:
+        validate_prompt(prompt)
+    message = str(err.value)
+    if lang == "ru":
+        assert "опробуйте" in message and not any("a" <= ch <= "z" for ch in message.lower())
+    else:
+        assert "try" in message.lower() and not any("\u0400" <= ch <= "\u04ff" for ch in message)
+
+
+@pytest.mark.parametrize("prompt", ALLOWED)
+def test_allowed_prompts_pass(prompt):
+    assert classify(prompt) is None
+    assert validate_prompt(prompt)
+
+
+def test_generated_text_is_checked_too():
+    assert text_problem("Он увидел кровавое месиво и кишки.") == "banned content: gore"
+    assert text_problem("The ghost whispered goodnight.") is None
+
+
+def test_rules_are_data_that_can_be_extended(monkeypatch):
+    from engine.text import moderation, moderation_rules
+
+    monkeypatch.setattr(moderation_rules, "GORE", (*moderation_rules.GORE, r"\bмясорубк"))
+    moderation._compiled.cache_clear()
+    try:
+        assert classify("Дракон попал в мясорубку") == "gore"
+    finally:
+        monkeypatch.undo()
+        moderation._compiled.cache_clear()
+    assert classify("Дракон попал в мясорубку") is None

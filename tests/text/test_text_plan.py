@@ -1,0 +1,108 @@
+"""Plan parsing: whatever the model answers, the writer gets a plan of exactly n scenes it can use."""
+
+from __future__ import annotations
+
+import json
+
+from engine.text.plan import CastPlan, beat_sequence, extract_json, parse_plan, plan_schema, scene_keys
+
+HERO = CastPlan("hero", "дракон")
+
+
+def _plan(n: int, **over) -> dict:
+    data = {
+        "title": "The Brave Little Dragon",
+        "cast": [
+            {
+                "key": "dragon",
+                "name": "Spark",
+                "kind_en": "dragon",
+                "look_en": "a small green dragon, red scarf",
+            },
+            {"key": "owl", "name": "Hoot", "kind_en": "owl", "look_en": "a grey owl with round glasses"},
+        ],
+        "want": "to be brave",
+        "problem": "the night is dark",
+        "attempts": "a candle, a torch",
+        "helper": "the owl",
+        "turning_point": "he lights the stars",
+        "ending": "he sleeps under the stars",
+        "scenes": {
+            k: {
+                "characters": ["dragon", "owl"] if i % 2 else ["dragon"],
+                "place_en": "a cave",
+                "time_of_day": "night",
+                "action_en": f"step {i}",
+                "tags_en": ["cave", "stars"],
+            }
+            for i, k in enumerate(scene_keys(n))
+        },
+    }
+    data.update(over)
+    return data
+
+
+def test_a_good_plan_is_read_whole():
+    plan = parse_plan(json.dumps(_plan(6)), 6, HERO)
+    assert plan.from_model and plan.title == "The Brave Little Dragon"
+    assert [c.key for c in plan.cast] == ["dragon", "owl"] and plan.cast[1].look_en.startswith("a grey owl")
+    assert [s.beat for s in plan.scenes] == beat_sequence(6)
+    assert plan.scenes[1].characters == ["dragon", "owl"] and plan.scenes[0].time_of_day == "night"
+    assert "Problem: the night is dark" in plan.outline()
+
+
+def test_the_schema_names_every_scene_by_its_beat():
+    schema = plan_schema(7)
+    keys = schema["properties"]["scenes"]["required"]
+    assert keys == scene_keys(7) and keys[0] == "1_setting" and keys[-1] == "7_ending"
+    assert schema["properties"]["cast"]["minItems"] == 2
+
+
+def test_json_inside_chatter_and_code_fences_is_found():
+    text = 'Sure! Here is the plan:\n```json\n{"title": "A {curly} title", "cast": []}\n```\nEnjoy.'
+    assert extract_json(text) == {"title": "A {curly} title", "cast": []}
+    assert extract_json("no json here") is None
+    assert extract_json('{"title": "cut off') is None
+
+
+def test_malformed_json_falls_back_to_a_plain_plot():
+    plan = parse_plan('{"title": "x", "cast": [', 5, HERO)
+    assert not plan.from_model and len(plan.scenes) == 5
+    assert plan.cast == [HERO] and all(s.characters == ["hero"] for s in plan.scenes)
+
+
+def test_a_refusal_falls_back_too():
+    plan = parse_plan("I'm sorry, but I can't help with that.", 4, HERO)
+    assert not plan.from_model and [s.beat for s in plan.scenes] == beat_sequence(4)
+    assert not parse_plan("{}", 4, HERO).from_model
+
+
+def test_missing_fields_and_unknown_keys_get_safe_values():
+    data = _plan(6)
+    del data["title"], data["helper"]
+    data["cast"] = [{"name": "Spark", "kind_en": "Dragon"}, {"key": "owl"}, "junk"]  # no key / no name
+    data["scenes"] = {"1_setting": {"characters": ["ghost"], "time_of_day": "teatime"}, "2_problem": "junk"}
+    plan = parse_plan(json.dumps(data), 6, HERO)
+    assert plan.title == "" and plan.helper == ""
+    assert [c.key for c in plan.cast] == ["dragon"]  # key from kind_en; the nameless owl is dropped
+    assert len(plan.scenes) == 6
+    assert plan.scenes[0].characters == ["dragon"]  # an unknown key becomes the hero
+    assert plan.scenes[0].time_of_day == "" and plan.scenes[1].place_en == ""
+
+
+def test_a_list_of_scenes_of_the_wrong_length_still_gives_n_scenes_ending_last():
+    data = _plan(6)
+    data["scenes"] = [{"action_en": f"a{i}"} for i in range(9)]
+    plan = parse_plan(json.dumps(data), 6, HERO)
+    assert len(plan.scenes) == 6 and plan.scenes[-1].action_en == "a8" and plan.scenes[-1].beat == "ending"
+    data["scenes"] = [{"action_en": "only one"}]
+    plan = parse_plan(json.dumps(data), 6, HERO)
+    assert len(plan.scenes) == 6 and plan.scenes[0].action_en == "only one" and plan.scenes[3].action_en == ""
+
+
+def test_beat_sequences_start_with_the_problem_and_end_with_the_ending():
+    for n in range(1, 15):
+        seq = beat_sequence(n)
+        assert len(seq) == n and seq[-1] == "ending"
+        if n >= 4:
+            assert seq[:2] == ["setting", "problem"] and seq[-2] == "turning_point"
