@@ -22,7 +22,13 @@ reply, a narrator keyboard and a queue position; the positions are exactly 1..N 
 is position 0). /help latency = time from the update entering the stub to the bot's reply arriving
 at the stub (the stub shares the bot's event loop, which makes the figure pessimistic).
 
-Run: ``python bench/bench_bot_load.py [--users 50] [--rounds 5] [--burn thread|ffmpeg|none]``
+``--queue redis`` runs the same waves with the bot on the distributed queue: a redis-server on a free
+port and ``--queue-workers`` ``python -m engine worker`` processes with the fast fake engine
+(slowed to ``--redis-step-delay`` s per step, so the renderer's story is still running during the
+waves); the render then happens outside the bot's process altogether. Each wave's p50/p99 is
+reported in ``waves`` (the first one is the burst).
+
+Run: ``python bench/bench_bot_load.py [--users 50] [--rounds 5] [--burn thread|ffmpeg|none] [--queue local|redis]``
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -52,6 +59,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
+def start_redis_queue(args: argparse.Namespace, tmp: Path) -> tuple[Any, Any, dict]:
+    """redis-server and ``--queue-workers`` engine workers (fake engine); Harness overrides."""
+    from tests.distqueue.conftest import RedisServer, Workers
+
+    redis = RedisServer(tmp / "redis")
+    redis.start()
+    pool = Workers(redis, tmp / "data", tmp)
+    pool.env["DT_FAKE_STEP_DELAY"] = str(args.redis_step_delay)
+    pool.start(args.queue_workers)
+    return redis, pool, {"queue_url": redis.url}
+
+
 async def main(args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-bot-"))
     stub = StubServer(workdir=tmp / "stub")
@@ -63,6 +82,7 @@ async def main(args: argparse.Namespace) -> dict:
     stub.user(RENDERER, "Renderer", "en")
     for u in users:
         stub.user(u, f"User{u}", "en")
+    redis, pool, extra = start_redis_queue(args, tmp) if args.queue == "redis" else (None, None, {})
     h = Harness(
         stub,
         engine,
@@ -72,6 +92,7 @@ async def main(args: argparse.Namespace) -> dict:
         progress_interval=1.0,
         job_time_limit=3600,
         executor=args.executor,
+        **extra,
     )
     await h.start()
     try:
@@ -129,14 +150,21 @@ async def main(args: argparse.Namespace) -> dict:
         await stub.wait_for(all_answered, 60, "every /help answered")
         cpu_share = (time.process_time() - cpu0) / (time.monotonic() - wall0)
         latencies, burst, steady = [], [], []
+        waves: list[list[float]] = [[] for _ in range(args.rounds + 1)]
         for i, (u, mid, sent) in enumerate(help_msgs):
             t = help_reply_time(u, mid)
             assert t is not None
             latencies.append((t - sent) * 1000)
             (burst if i < len(users) else steady).append((t - sent) * 1000)
+            waves[i // len(users)].append((t - sent) * 1000)
         still_rendering = not any(e["kind"] == "video" for e in stub.transcript(RENDERER))
         render_elapsed = time.monotonic() - render_started
         result = {
+            "queue": args.queue,
+            "waves": [
+                {"p50_ms": round(statistics.median(w), 1), "p99_ms": round(percentile(w, 99), 1)}
+                for w in waves
+            ],
             "users": args.users,
             "burn": args.burn,
             "executor": args.executor,
@@ -159,6 +187,10 @@ async def main(args: argparse.Namespace) -> dict:
         h.runtime.runner.queue.cancel(1) if h.runtime else None  # type: ignore[func-returns-value]
         await h.stop()
         await stub.stop()
+        if pool is not None:
+            pool.stop_all()
+        if redis is not None:
+            redis.stop()
     return result
 
 
@@ -179,6 +211,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--render-seconds", type=float, default=60.0, help="CPU seconds the fake render takes"
     )
+    parser.add_argument("--queue", choices=("local", "redis"), default="local")
+    parser.add_argument("--queue-workers", type=int, default=2, help="worker processes with --queue redis")
+    parser.add_argument("--redis-step-delay", type=float, default=1.0, help="fake engine s/step on workers")
     res = asyncio.run(main(parser.parse_args()))
     print(json.dumps(res, indent=2))
     ok = res["every_user_answered"] and res["positions_exact_1_to_n"]

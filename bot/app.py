@@ -23,7 +23,8 @@ from bot.handlers import routers
 from bot.middlewares import DbSessionMiddleware, UserMiddleware
 from bot.runner import StoryRunner
 from bot.settings import Settings
-from bot.user_cache import UserCache
+from bot.telegram_io import install_retry
+from bot.user_cache import UserCache, UserRegistrar
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -33,11 +34,13 @@ def create_bot(settings: Settings) -> Bot:
     session = None
     if settings.telegram_api_url:
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(
+    bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
+    install_retry(bot, settings.send_retries, settings.retry_base_delay)  # one policy for every call
+    return bot
 
 
 @dataclass
@@ -59,10 +62,12 @@ def create_dispatcher(
     dp["user_cache"] = cache = UserCache()
     cache.watch(sessions.kw["sync_session_class"])
     dp.update.outer_middleware(DbSessionMiddleware(sessions))
-    dp.update.outer_middleware(UserMiddleware(cache))
+    dp["user_registrar"] = registrar = UserRegistrar(sessions)
+    dp.update.outer_middleware(UserMiddleware(cache, registrar))
     dp.include_routers(*routers())
 
     async def on_startup(bot: Bot) -> None:
+        await registrar.warm()  # the first burst must not pay for the connection and query compiles
         await runner.start(bot)
         try:
             await bot.set_my_commands(

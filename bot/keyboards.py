@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.texts import shorten, t
 from engine.story import ASPECTS
+from storage.models import StoryStatus
 
 
 class VoiceCb(CallbackData, prefix="v"):
@@ -85,14 +86,14 @@ def history_keyboard(stories: Sequence[Any], lang: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     widths = []
     for n, story in enumerate(stories, 1):
-        if story.status == "done":
+        if story.status == StoryStatus.DONE:
             kb.button(
                 text=f"▶ {n}. {shorten(story.title or story.prompt, 24)}",
                 callback_data=StoryCb(action="send", story=story.id),
             )
             kb.button(text=f"🎙 {n}", callback_data=StoryCb(action="revoice", story=story.id))
             widths.append(2)
-        elif story.status in ("failed", "cancelled"):
+        elif story.status in (StoryStatus.FAILED, StoryStatus.CANCELLED):
             kb.button(
                 text=f"🔁 {n}. {shorten(story.title or story.prompt, 24)}",
                 callback_data=StoryCb(action="retry", story=story.id),

@@ -15,8 +15,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.user_cache import UserCache
-from storage import repo
+from bot.user_cache import UserCache, UserRegistrar
 from storage.models import utcnow
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -37,12 +36,14 @@ class DbSessionMiddleware(BaseMiddleware):
 class UserMiddleware(BaseMiddleware):
     """Loads (or registers) the sender; puts ``user`` and ``lang`` into handler data.
 
-    Rows come from the UserCache when possible; they are merged into this update's session
-    without a query, so handlers can still change and commit them.
+    Rows come from the UserCache when possible; otherwise from the UserRegistrar, which loads and
+    creates the rows of many first contacts in one transaction. Either way the row is merged into
+    this update's session without a query, so handlers can still change and commit it.
     """
 
-    def __init__(self, cache: UserCache) -> None:
+    def __init__(self, cache: UserCache, registrar: UserRegistrar) -> None:
         self.cache = cache
+        self.registrar = registrar
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user = data.get("event_from_user")
@@ -53,18 +54,11 @@ class UserMiddleware(BaseMiddleware):
         if cached is not None and utcnow() - cached.last_seen <= timedelta(minutes=5):
             user = await session.merge(cached, load=False)
         else:
-            generation = self.cache.generation(tg_user.id)
-            user = await repo.get_or_create_user(
-                session, tg_user.id, tg_user.first_name or "", tg_user.username, tg_user.language_code
+            row = await self.registrar.get(
+                tg_user.id, tg_user.first_name or "", tg_user.username, tg_user.language_code
             )
-            if user.blocked or utcnow() - user.last_seen > timedelta(minutes=5):
-                user.blocked = False  # they wrote to us, so the bot is no longer blocked
-                user.last_seen = utcnow()
-                await session.commit()
-                generation = self.cache.generation(tg_user.id)
-            else:
-                await session.commit()  # hands the connection back: handlers talk to Telegram next
-            self.cache.put(user, generation)
+            self.cache.put(row, self.cache.generation(tg_user.id))  # written and committed just now
+            user = await session.merge(row, load=False)
         data["user"] = user
         data["lang"] = user.language
         return await handler(event, data)

@@ -26,7 +26,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.telegram_io import ChatGone, RateLimiter, send_retrying
+from bot.telegram_io import RateLimiter, no_retry
 from bot.texts import Raw, shorten, stage_name, t
 from engine.progress import Progress
 
@@ -75,8 +75,6 @@ class StatusMessage:
         limiter: RateLimiter | None = None,
         on_new_message: Callable[[int], None] | None = None,
         on_gone: Callable[[], None] | None = None,
-        retries: int = 5,
-        base_delay: float = 1.0,
     ) -> None:
         self.bot = bot
         self.chat_id = chat_id
@@ -85,8 +83,6 @@ class StatusMessage:
         self.limiter = limiter
         self.on_new_message = on_new_message
         self.on_gone = on_gone
-        self.retries = retries
-        self.base_delay = base_delay
         self.gone = False
         self.edits = 0
         self._wanted: tuple[str, InlineKeyboardMarkup | None] | None = None
@@ -107,7 +103,7 @@ class StatusMessage:
             self._task = asyncio.create_task(self._loop(), name=f"status-{self.chat_id}")
 
     async def finish(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Show the final content now (retrying through 429 / 5xx) and stop the loop."""
+        """Show the final content now (the bot's retry policy waits out 429 / 5xx) and stop the loop."""
         self._closed = True
         if self._task is not None:
             self._task.cancel()
@@ -119,8 +115,8 @@ class StatusMessage:
         if wait > 0:
             await asyncio.sleep(wait)
         try:
-            await send_retrying(lambda: self._put(text, markup), self.retries, self.base_delay)
-        except ChatGone:
+            await self._put(text, markup)
+        except TelegramForbiddenError:
             self._mark_gone()
         except Exception:  # the final status is a courtesy: the result itself is sent separately
             log.warning("final status edit failed in chat %s", self.chat_id, exc_info=True)
@@ -149,7 +145,8 @@ class StatusMessage:
             if self.limiter is not None:
                 await self.limiter.acquire()
             try:
-                await self._put(text, markup)
+                with no_retry():  # coalesce instead: the newest content goes out after the wait
+                    await self._put(text, markup)
                 self._not_before = time.monotonic() + self.interval
             except TelegramRetryAfter as err:
                 # Flood control: coalesce — keep the newest wanted content, try again later.
@@ -185,10 +182,7 @@ class StatusMessage:
                 if "message to edit not found" not in note and "can't be edited" not in note:
                     raise
                 # The user deleted the status message: start a new one below.
-        try:
-            msg = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
-        except TelegramForbiddenError:
-            raise
+        msg = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
         self.message_id = msg.message_id
         self._shown = key
         if self.on_new_message is not None:

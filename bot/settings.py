@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from engine.settings import MAX_VIDEO_BYTES
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -34,7 +36,10 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     polling_timeout: int = 10
 
-    workers: int = 1  # engine jobs at once: one per accelerator
+    # Empty: the engine runs on this machine (no other service). A Redis URL, e.g.
+    # redis://127.0.0.1:6379/0: jobs go to `python -m engine worker` processes on any machine.
+    queue_url: str = ""
+    workers: int = 1  # engine jobs at once on this machine (QUEUE_URL empty): one per accelerator
     # "process": the engine runs in a spawned worker process (models stay warm there; the bot keeps
     # the GIL, so replies stay fast during a render). "thread": in-process (tests with fakes).
     executor: Literal["thread", "process"] = "process"
@@ -42,7 +47,7 @@ class Settings(BaseSettings):
     per_user_waiting: int = 2  # per user: one running plus this many waiting
     job_time_limit: float = 1800.0  # seconds before a job is stopped
     max_resumes: int = 2  # a job interrupted by restarts more often than this is given up
-    upload_limit_mb: float = 50.0  # Bot API upload limit (cloud: 50 MB)
+    upload_limit_mb: float = MAX_VIDEO_BYTES / 1_000_000  # Bot API upload limit (cloud: 50 MB = 50·10⁶ bytes)
     progress_interval: float = 1.0  # at most one status edit per chat per this many seconds
     send_retries: int = 5  # final sends (the video, error messages) on 429 / 5xx / network
     retry_base_delay: float = 1.0  # backoff for 5xx / network: base × 2^attempt
@@ -69,7 +74,7 @@ class Settings(BaseSettings):
 
     @property
     def upload_limit(self) -> int:
-        return int(self.upload_limit_mb * 1024 * 1024)
+        return int(self.upload_limit_mb * 1_000_000)  # the engine's MAX_VIDEO_BYTES by default
 
     @property
     def stories_dir(self) -> Path:

@@ -1,59 +1,102 @@
 """Talking to Telegram when it pushes back: flood control, outages, blocked users.
 
-Final sends (the video, results, errors) must arrive, so they wait out 429s and retry 5xx and
-network failures with backoff. A user who blocked the bot is different: we stop at once and let
-the caller remember it (ChatGone), because retrying would only repeat the 403.
+One retry policy for every Bot API call, as an aiogram request middleware on the bot's session
+(``RetryMiddleware``), instead of a wrapper at each call site:
+
+- 429 flood control: wait ``retry_after`` and send again;
+- 5xx and network failures: back off (base × 2^attempt) and send again;
+- 403 (the user blocked the bot), 400 and 413 are answers, not outages: never retried here.
+
+Calls that must not wait are excluded: ``getUpdates`` (polling has its own backoff),
+``answerCallbackQuery`` (a late answer is useless), and anything sent inside ``no_retry()`` — the
+progress loop, which coalesces instead: after a 429 it shows the *newest* content later rather
+than waiting to send stale content.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import (
     TelegramEntityTooLarge,
-    TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import AnswerCallbackQuery, GetUpdates
+from aiogram.methods.base import TelegramType
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+    from aiogram.methods import Response, TelegramMethod
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+_no_retry: contextvars.ContextVar[bool] = contextvars.ContextVar("telegram_no_retry", default=False)
+NEVER_RETRIED = (GetUpdates, AnswerCallbackQuery)
 
 
 class ChatGone(Exception):
     """The user blocked the bot (403): stop talking to this chat."""
 
 
-async def send_retrying(
-    call: Callable[[], Awaitable[T]], retries: int = 5, base_delay: float = 1.0, max_wait: float = 120.0
-) -> T:
-    """Run ``call`` until it succeeds; wait ``retry_after`` on 429, back off on 5xx / network errors."""
-    attempt = 0
-    while True:
-        try:
-            return await call()
-        except TelegramForbiddenError as err:
-            raise ChatGone(str(err)) from err
-        except TelegramEntityTooLarge:
-            raise  # a subclass of TelegramNetworkError, but retrying the same bytes cannot help
-        except TelegramRetryAfter as err:
-            if attempt >= retries:
-                raise
-            wait = min(float(err.retry_after), max_wait)
-            log.info("flood control: waiting %.0f s before retrying", wait)
-            await asyncio.sleep(wait)
-        except (TelegramServerError, TelegramNetworkError) as err:
-            if attempt >= retries:
-                raise
-            wait = min(base_delay * 2**attempt, max_wait)
-            log.info("telegram %s; retrying in %.1f s", type(err).__name__, wait)
-            await asyncio.sleep(wait)
-        attempt += 1
+@contextlib.contextmanager
+def no_retry() -> Iterator[None]:
+    """Calls made inside fail fast on 429 / 5xx (the caller has its own plan, e.g. coalescing)."""
+    token = _no_retry.set(True)
+    try:
+        yield
+    finally:
+        _no_retry.reset(token)
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    """The bot's one retry policy (see the module docstring)."""
+
+    def __init__(self, retries: int = 5, base_delay: float = 1.0, max_wait: float = 120.0) -> None:
+        self.retries = retries
+        self.base_delay = base_delay
+        self.max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if _no_retry.get() or isinstance(method, NEVER_RETRIED):
+            return await make_request(bot, method)
+        attempt = 0
+        while True:
+            try:
+                return await make_request(bot, method)
+            except TelegramEntityTooLarge:
+                raise  # a subclass of TelegramNetworkError, but the same bytes cannot fit next time
+            except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as err:
+                if attempt >= self.retries:
+                    raise
+                wait = self._wait(err, attempt)
+                log.info("%s: %s; retrying in %.1f s", type(method).__name__, type(err).__name__, wait)
+                await asyncio.sleep(wait)
+            attempt += 1
+
+    def _wait(self, err: Exception, attempt: int) -> float:
+        if isinstance(err, TelegramRetryAfter):
+            return min(float(err.retry_after), self.max_wait)
+        return min(self.base_delay * 2**attempt, self.max_wait)
+
+
+def install_retry(bot: Any, retries: int, base_delay: float) -> None:
+    """Register the policy on ``bot``'s session (once)."""
+    if not any(isinstance(m, RetryMiddleware) for m in bot.session.middleware):
+        bot.session.middleware(RetryMiddleware(retries, base_delay))
 
 
 class RateLimiter:

@@ -17,7 +17,8 @@ from typing import Any
 
 from engine.backends import BackendStatus
 from engine.blocks import Blocks
-from engine.errors import BackendUnavailable, Cancelled, PromptError, StageError
+from engine.errors import BackendUnavailable, Cancelled, FolderBusy, PromptError, StageError
+from engine.folder import attempt, clear_folder
 from engine.progress import CancelToken, Progress
 from engine.story import ASPECTS, GENRES, STAGES, Story, StoryRequest
 
@@ -201,7 +202,11 @@ def _new_request(
         upscale_model=args.upscale_model,
     )
     if args.fresh and workdir.exists():
-        shutil.rmtree(workdir)
+        try:
+            clear_folder(workdir)  # crash safety: under the folder's lock, never under a live runner
+        except FolderBusy as exc:
+            print(f"error: {exc}\n{exc.hint}", file=sys.stderr)
+            return 2
     if (workdir / REQUEST_FILE).exists():
         previous = load_request(workdir)
         if previous != request and not args.redo:
@@ -248,7 +253,7 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser, blocks: Bl
     except Cancelled:
         bar.close()
         return 130
-    except PromptError as exc:
+    except (PromptError, FolderBusy) as exc:
         bar.close()
         print(f"error: {exc}" + (f"\n{exc.hint}" if exc.hint else ""), file=sys.stderr)
         return 2
@@ -264,7 +269,8 @@ def _story(args: argparse.Namespace, parser: argparse.ArgumentParser, blocks: Bl
         return 1
     bar.close()
     output.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(workdir / story.video["file"], output)
+    with attempt(output) as tmp:  # crash safety: OUT.mp4 is whole or absent, never half-copied
+        shutil.copyfile(workdir / story.video["file"], tmp)
     summary = _summary(story, workdir, output)
     output.with_suffix(".json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8")
     v = story.video

@@ -52,3 +52,24 @@ class BackendUnavailable(EngineError):
 
 class Cancelled(EngineError):
     """The job was cancelled; raised from CancelToken.check() inside long work."""
+
+
+class FolderBusy(EngineError):
+    """Another runner (this process or another, on this machine or another sharing the volume) is
+    working on the story folder right now. ``holder`` says who, as far as the lock file tells.
+
+    Pickleable (the bot's job process sends errors back to the bot): ``__reduce__`` keeps the fields.
+    """
+
+    def __init__(self, folder: str, holder: str = "", hint: str = "") -> None:
+        who = f" (held by {holder})" if holder else ""
+        super().__init__(f"the story folder {folder} is in use by another runner{who}")
+        self.folder = folder
+        self.holder = holder
+        self.hint = hint or (
+            "Wait for that run to finish, or cancel it; the folder is freed the moment its runner "
+            "exits, even if it crashed."
+        )
+
+    def __reduce__(self) -> tuple[type[FolderBusy], tuple[str, str, str]]:
+        return (type(self), (self.folder, self.holder, self.hint))

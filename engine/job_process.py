@@ -4,25 +4,26 @@ Why: parts of the engine are pure Python (music21, pymorphy, cairosvg's parser);
 *thread* they take the GIL in turns with the event loop and a busy render made every bot reply
 slow. A worker *process* (spawned once, so models loaded there stay warm between jobs) removes
 that contention. Progress events come back through a queue; cancellation goes in through an
-event that a watcher thread turns into the job's CancelToken; the engine's own exceptions are
-rebuilt on this side (their constructors take more than one argument, so plain pickling fails).
+event that a watcher thread turns into the job's CancelToken; the job's exception comes back as
+itself (engine errors pickle with every field, see engine/errors.py; anything else that cannot be
+pickled becomes a RuntimeError naming it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import queue as queue_module
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from engine.errors import BackendUnavailable, Cancelled, EngineError, PromptError, StageError
 from engine.progress import CancelToken, Progress
 
 
 def process_entry(work: Callable[..., Any], events: Any, cancel_event: Any) -> tuple[str, Any]:
-    """Runs in the worker process: ("ok", result) or ("error", (kind, fields, text))."""
+    """Runs in the worker process: ("ok", result) or ("error", the exception itself)."""
     token = CancelToken()
     stop_watch = threading.Event()
 
@@ -36,24 +37,18 @@ def process_entry(work: Callable[..., Any], events: Any, cancel_event: Any) -> t
     watcher.start()
     try:
         return "ok", work(events.put, token)
-    except EngineError as err:
-        return "error", (type(err).__name__, dict(vars(err)), str(err))
     except Exception as err:
-        return "error", (type(err).__name__, {}, str(err))
+        return "error", _picklable(err)
     finally:
         stop_watch.set()
 
 
-def rebuild_error(kind: str, fields: dict[str, Any], text: str) -> BaseException:
-    if kind == "StageError":
-        return StageError(fields.get("stage", "?"), fields.get("message", text), fields.get("hint", ""))
-    if kind == "PromptError":
-        return PromptError(text, fields.get("hint", ""))
-    if kind == "Cancelled":
-        return Cancelled(text)
-    if kind == "BackendUnavailable":
-        return BackendUnavailable(fields.get("backend", "?"), fields.get("reason", text))
-    return RuntimeError(f"{kind}: {text}")
+def _picklable(err: Exception) -> Exception:
+    try:
+        pickle.loads(pickle.dumps(err))
+        return err
+    except Exception:
+        return RuntimeError(f"{type(err).__name__}: {err}")
 
 
 class ProcessBridge:

@@ -30,6 +30,7 @@ from pathlib import Path
 from engine.blocks import Blocks, build_blocks
 from engine.device import cpu_threads
 from engine.errors import Cancelled, EngineError, StageError
+from engine.folder import attempt, exclusive
 from engine.lang import detect_language, strip_markup
 from engine.progress import CancelToken, Progress, ProgressCallback, StageReporter
 from engine.story import STAGES, Story, StoryRequest
@@ -230,7 +231,8 @@ def _stage_video(run: _Run, blocks: Blocks) -> None:
 
 
 def _save_request(folder: Path, request: StoryRequest) -> None:
-    (folder / REQUEST_FILE).write_text(json.dumps(asdict(request), ensure_ascii=False, indent=2), "utf-8")
+    with attempt(folder / REQUEST_FILE) as tmp:  # crash safety: never a half-written request.json
+        tmp.write_text(json.dumps(asdict(request), ensure_ascii=False, indent=2), "utf-8")
 
 
 def load_request(folder: Path) -> StoryRequest:
@@ -238,6 +240,7 @@ def load_request(folder: Path) -> StoryRequest:
     return StoryRequest(**json.loads((folder / REQUEST_FILE).read_text("utf-8")))
 
 
+@exclusive  # crash safety: one runner per story folder, stale attempt files swept (engine/folder.py)
 def run_story(
     request: StoryRequest,
     folder: Path,
@@ -297,6 +300,7 @@ def _forget(story: Story, redo: tuple[str, ...]) -> None:
                 story.done.remove(s)
 
 
+@exclusive  # crash safety: held across the re-save and the inner run_story (re-entrant)
 def revoice(
     folder: Path,
     voice: str,

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.errors import Cancelled
+from engine.jobs import JobResult, JobSpec, JobTimeout, StoryEngine, run_job
 from engine.progress import CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -37,10 +40,6 @@ class QueueRejected(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-class JobTimeout(Exception):
-    """The job ran past the queue's time limit and was stopped."""
 
 
 class QueueStopped(Exception):
@@ -107,7 +106,7 @@ class JobQueue:
         self._jobs: dict[int, JobHandle] = {}
         self._wakeup: asyncio.Event | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: Executor | None = None
         self._stopping = False
 
     # ----------------------------------------------------------------- life cycle
@@ -128,12 +127,14 @@ class JobQueue:
             asyncio.create_task(self._worker(i), name=f"engine-worker-{i}") for i in range(self.workers)
         ]
 
-    async def stop(self, grace: float = 30.0) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
         """Stop: running jobs are cancelled with reason "shutdown" and waiting jobs get QueueStopped.
 
         Their records stay unfinished in the caller's database, so the next process resumes them.
+        Worker processes are joined, and killed if they outlive ``grace``: nothing is left behind.
         """
         self._stopping = True
+        deadline = time.monotonic() + grace
         for handle in list(self._waiting):
             self._finish(handle, exc=QueueStopped("queue stopped"))
         self._waiting.clear()
@@ -143,13 +144,15 @@ class JobQueue:
         if self._wakeup is not None:
             self._wakeup.set()
         if self._tasks:
-            _done, pending = await asyncio.wait(self._tasks, timeout=grace)
+            _done, pending = await asyncio.wait(self._tasks, timeout=max(0.1, deadline - time.monotonic()))
             for task in pending:
                 task.cancel()
         self._tasks = []
         if self._executor is not None:
+            processes = list(getattr(self._executor, "_processes", {}).values())
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+            await asyncio.to_thread(_reap, processes, max(0.5, deadline - time.monotonic()))
         if self._bridge is not None:
             self._bridge.shutdown()
             self._bridge = None
@@ -314,17 +317,20 @@ class JobQueue:
 
     def _run_in_process(self, loop: asyncio.AbstractEventLoop, handle: JobHandle) -> asyncio.Future[Any]:
         """Submit to the process pool; relay progress and cancellation; unwrap the outcome."""
-        from engine.job_process import drain, process_entry, rebuild_error
+        from engine.job_process import drain, process_entry
 
         events, cancel_event = self._bridge.channels()
         raw = loop.run_in_executor(self._executor, process_entry, handle.work, events, cancel_event)
 
+        def forward(p: Progress) -> None:
+            loop.call_soon_threadsafe(self._deliver_progress, handle, p)
+
         def relay() -> None:  # a helper thread: blocking queue reads stay off the event loop
             while not raw.done():
-                drain(events, lambda p: loop.call_soon_threadsafe(self._deliver_progress, handle, p))
+                drain(events, forward)
                 if handle.cancel_token.is_set and not cancel_event.is_set():
                     cancel_event.set()
-            drain(events, lambda p: loop.call_soon_threadsafe(self._deliver_progress, handle, p), 0.0)
+            drain(events, forward, 0.0)
 
         relay_done = loop.run_in_executor(None, relay)
 
@@ -333,7 +339,7 @@ class JobQueue:
             with contextlib.suppress(Exception):
                 await relay_done
             if status == "error":
-                raise rebuild_error(*payload)
+                raise payload
             return payload
 
         return asyncio.ensure_future(outcome())
@@ -374,3 +380,117 @@ class JobQueue:
                         handle.on_position(0)
                     except Exception:
                         log.exception("position listener of job %s failed", handle.job_id)
+
+
+def _reap(processes: list[Any], timeout: float) -> None:
+    """Join worker processes; kill the ones still alive after ``timeout`` (a job ignoring its token)."""
+    end = time.monotonic() + timeout
+    for proc in processes:
+        proc.join(max(0.0, end - time.monotonic()))
+    for proc in processes:
+        if proc.is_alive():
+            log.warning("engine worker process %s did not stop in time; killing it", proc.pid)
+            proc.kill()
+            proc.join(5)
+
+
+# ====================================================================== the interface the bot uses
+@dataclass(frozen=True)
+class WorkerInfo:
+    """A worker as /queue shows it: where it runs, what it does, when it last said so."""
+
+    worker_id: str
+    state: str  # idle | busy | stopping
+    job_id: int | None
+    seconds_since_beat: float
+
+
+class LocalQueue:
+    """The default queue (QUEUE_URL empty): specs run on this machine, no other service needed.
+
+    The same interface as engine.distqueue.RedisQueue: ``submit(spec) → handle`` whose future
+    resolves to a JobResult or raises the job's error, ``follow`` (nothing survives a restart
+    here, so always None), ``cancel``, ``snapshot``, ``workers``, limits and the time limit.
+    """
+
+    def __init__(
+        self,
+        engine: StoryEngine,
+        data_dir: Any,
+        workers: int = 1,
+        max_waiting: int = 20,
+        per_user_waiting: int = 2,
+        time_limit: float = 1800.0,
+        executor: str = "thread",
+    ) -> None:
+        from pathlib import Path
+
+        self.engine = engine
+        self.data_dir = Path(data_dir)
+        self.jobs = JobQueue(workers, max_waiting, per_user_waiting, time_limit, executor)
+        self._host = socket.gethostname()
+
+    async def start(self) -> None:
+        await self.jobs.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        await self.jobs.stop(grace)
+
+    async def submit(
+        self,
+        spec: JobSpec,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_position: Callable[[int], None] | None = None,
+        force: bool = False,
+    ) -> JobHandle:
+        work = functools.partial(run_job, spec, self.data_dir, self.engine)
+        return self.jobs.submit(spec.job_id, spec.owner, work, on_progress, on_position, force)
+
+    async def follow(
+        self,
+        spec: JobSpec,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_position: Callable[[int], None] | None = None,
+    ) -> JobHandle | None:
+        """A job from before a restart: in-process jobs die with the process, so the caller resubmits."""
+        return None
+
+    def cancel(self, job_id: int, reason: str = "user") -> bool:
+        return self.jobs.cancel(job_id, reason)
+
+    def snapshot(self) -> list[JobInfo]:
+        return self.jobs.snapshot()
+
+    def workers(self) -> list[WorkerInfo]:
+        running = [h.job_id for h in self.jobs._running.values()]
+        return [
+            WorkerInfo(
+                f"{self._host}/local-{i}",
+                "busy" if i < len(running) else "idle",
+                running[i] if i < len(running) else None,
+                0.0,
+            )
+            for i in range(self.jobs.workers)
+        ]
+
+    @property
+    def running(self) -> int:
+        return self.jobs.running
+
+    @property
+    def waiting(self) -> int:
+        return self.jobs.waiting
+
+
+__all__ = [
+    "JobHandle",
+    "JobInfo",
+    "JobQueue",
+    "JobResult",
+    "JobSpec",
+    "JobTimeout",
+    "LocalQueue",
+    "QueueRejected",
+    "QueueStopped",
+    "WorkerInfo",
+]

@@ -26,6 +26,7 @@ APT_PACKAGES=(
   fluidsynth libfluidsynth3 timgm6mb-soundfont fluid-soundfont-gm
   libvulkan1 libomp5
   libcairo2 openclipart-svg
+  redis-server  # the distributed queue (QUEUE_URL) and its tests; the service itself is not enabled
 )
 # Build tools for llama-cpp-python's compile, and what a bare Debian lacks: Python 3.11 with venv,
 # npm (OpenMoji and the CLDR annotations come from the npm registry). Only where missing, so a

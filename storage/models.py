@@ -8,6 +8,7 @@ the same row), which is what the admin statistics are computed from.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
@@ -31,9 +32,37 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-#: Story and job statuses. "draft" = prompt stored, narrator not chosen yet.
-STORY_STATUSES = ("draft", "queued", "running", "done", "failed", "cancelled")
-JOB_UNFINISHED = ("queued", "running")
+class StoryStatus(StrEnum):
+    """Where a story is. Every writer uses these (a StrEnum, so the column stays plain text).
+
+    DRAFT = prompt stored, narrator not chosen yet; QUEUED/RUNNING = a job is on it; DONE = the video
+    exists (delivery is tracked separately by ``telegram_file_id`` / ``delivery_started_at``).
+    """
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobStatus(StrEnum):
+    """One attempt's outcome; QUEUED and RUNNING are the unfinished ones a restart picks up."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMEOUT = "timeout"
+    REJECTED = "rejected"
+    INTERRUPTED = "interrupted"
+
+
+JOB_UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
+#: Jobs that count in /stats' success rate (cancelled and rejected ones were never really tried).
+JOB_COUNTED = (JobStatus.DONE, JobStatus.FAILED, JobStatus.TIMEOUT, JobStatus.INTERRUPTED)
 
 
 class User(Base):
@@ -79,7 +108,7 @@ class Story(Base):
     offered_voices: Mapped[list[Any]] = mapped_column(JSON, default=list)  # what the buttons meant
     aspect: Mapped[str] = mapped_column(String(8), default="16:9")
     duration: Mapped[float] = mapped_column(Float, default=75.0)
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=StoryStatus.DRAFT, index=True)
     stage: Mapped[str | None] = mapped_column(String(16))  # current or last stage
     failed_stage: Mapped[str | None] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
@@ -91,6 +120,10 @@ class Story(Base):
     telegram_file_id: Mapped[str | None] = mapped_column(String(256))
     sent_as: Mapped[str | None] = mapped_column(String(16))  # video | document
     status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Set just before the video upload starts: a story that is DONE with no file id and no
+    # delivery_started_at still has to be sent (after a restart); one with delivery_started_at but
+    # no file id may have reached the user already, so it is not sent a second time on its own.
+    delivery_started_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -104,8 +137,7 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default="story")  # story | revoice
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    # queued | running | done | failed | cancelled | timeout | rejected | interrupted
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, index=True)  # JobStatus
     resumes: Mapped[int] = mapped_column(Integer, default=0)  # restarts survived
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -43,16 +43,30 @@ async def stats(message: Message, session: AsyncSession, lang: str, runner: Stor
 
 
 async def queue(message: Message, lang: str, runner: StoryRunner) -> None:
+    """Jobs in line and running, then the workers with their state and last heartbeat."""
     rows = runner.queue.snapshot()
-    if not rows:
-        await message.answer(t(lang, "queue_empty"))
-        return
-    lines = [t(lang, "queue_header", count=len(rows))]
+    lines = [t(lang, "queue_header", count=len(rows))] if rows else [t(lang, "queue_empty")]
     for r in rows:
         state = r.state
         if r.progress is not None:
             state += f" · {r.progress.stage} {r.progress.overall:.0%}"
         lines.append(t(lang, "queue_row", position=r.position, job=r.job_id, user=r.owner, state=state))
+    workers = runner.queue.workers()
+    if workers:
+        lines.append("")
+        lines.append(t(lang, "queue_workers", count=len(workers)))
+    for w in workers:
+        job = f" · job {w.job_id}" if w.job_id is not None else ""
+        lines.append(
+            t(
+                lang,
+                "queue_worker_row",
+                worker=w.worker_id,
+                state=w.state,
+                job=job,
+                ago=f"{w.seconds_since_beat:.0f}",
+            )
+        )
     await message.answer("\n".join(lines))
 
 

@@ -6,7 +6,7 @@ from aiogram.types import CallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.texts import t
-from storage.models import Story
+from storage.models import Story, StoryStatus
 
 
 async def own_story(
@@ -22,7 +22,7 @@ async def own_story(
     if story.user_id != cq.from_user.id:
         await cq.answer(t(lang, "not_yours"), show_alert=True)
         return None
-    if finished and story.status != "done":
+    if finished and story.status != StoryStatus.DONE:
         await cq.answer(t(lang, "not_ready"))
         return None
     return story

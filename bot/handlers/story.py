@@ -9,7 +9,6 @@ import logging
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine_facade import Engine
@@ -20,7 +19,7 @@ from bot.runner import StoryRunner
 from bot.texts import shorten, t
 from engine.errors import PromptError
 from storage import repo
-from storage.models import Story, User
+from storage.models import StoryStatus, User
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ async def propose(
         offered_voices=[str(getattr(v, "id", v)) for v in voices],
         aspect=user.aspect,
         duration=LENGTHS.get(user.length, 75.0),
-        status="draft",
+        status=StoryStatus.DRAFT,
     )
     story.folder = str(runner.story_folder(story.id))
     user.awaiting_prompt = False
@@ -105,13 +104,11 @@ async def cancel(
     if story is None:
         return
     title = shorten(story.title or story.prompt, 60)
-    if story.status == "draft":
-        result = await session.execute(
-            update(Story).where(Story.id == story.id, Story.status == "draft").values(status="cancelled")
-        )
+    if story.status == StoryStatus.DRAFT:
+        cancelled = await repo.cancel_draft(session, story.id)
         await session.commit()
         await cq.answer()
-        if result.rowcount == 1 and isinstance(cq.message, Message):
+        if cancelled and isinstance(cq.message, Message):
             await cq.message.edit_text(t(lang, "cancelled", title=title))
         return
     job = await repo.active_job_for_story(session, story.id)
@@ -128,13 +125,9 @@ async def retry(
     story = await own_story(cq, session, callback_data.story, lang)
     if story is None:
         return
-    claimed = await session.execute(
-        update(Story)
-        .where(Story.id == story.id, Story.status.in_(("failed", "cancelled")))
-        .values(status="queued")
-    )
+    claimed = await repo.claim_retry(session, story.id)
     await session.commit()  # release SQLite's write lock before the runner writes the job
-    if claimed.rowcount != 1:
+    if not claimed:
         await cq.answer(t(lang, "already_queued"))
         return
     await cq.answer()

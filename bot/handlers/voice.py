@@ -14,7 +14,7 @@ from bot.keyboards import StoryCb, VoiceCb, voices_keyboard
 from bot.runner import StoryRunner
 from bot.texts import shorten, t
 from storage import repo
-from storage.models import User
+from storage.models import StoryStatus, User
 
 
 async def voice_chosen(
@@ -28,7 +28,7 @@ async def voice_chosen(
     story = await own_story(cq, session, callback_data.story, lang)
     if story is None:
         return
-    if story.status != "draft":
+    if story.status != StoryStatus.DRAFT:
         await cq.answer(t(lang, "already_queued"))
         return
     if not 0 <= callback_data.idx < len(story.offered_voices):
@@ -80,7 +80,7 @@ async def revoice(
         aspect=story.aspect,
         duration=story.duration,
         title=story.title,
-        status="draft",
+        status=StoryStatus.DRAFT,
     )
     draft.folder = str(runner.story_folder(draft.id))
     await session.commit()

@@ -89,6 +89,8 @@ TEXTS = {
     "queue_empty": "The queue is empty.",
     "queue_header": "<b>Queue</b> ({count}):",
     "queue_row": "{position}. job {job} · user {user} · {state}",
+    "queue_workers": "<b>Workers</b> ({count}):",
+    "queue_worker_row": "{worker} · {state}{job} · heartbeat {ago} s ago",
     "stage_text": "✍️ Writing the story",
     "stage_speech": "🗣 Narrating",
     "stage_music": "🎵 Composing music",

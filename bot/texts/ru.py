@@ -88,6 +88,8 @@ TEXTS = {
     "queue_empty": "Очередь пуста.",
     "queue_header": "<b>Очередь</b> ({count}):",
     "queue_row": "{position}. задача {job} · пользователь {user} · {state}",
+    "queue_workers": "<b>Исполнители</b> ({count}):",
+    "queue_worker_row": "{worker} · {state}{job} · отклик {ago} с назад",
     "stage_text": "✍️ Пишу историю",
     "stage_speech": "🗣 Озвучиваю",
     "stage_music": "🎵 Сочиняю музыку",

@@ -20,6 +20,7 @@ from typing import Any
 
 from engine.backends import BackendStatus
 from engine.errors import BackendUnavailable, StageError
+from engine.folder import attempt
 from engine.progress import Progress, StageReporter
 from engine.story import Story
 
@@ -194,4 +195,5 @@ def _fit(path: Path, size: tuple[int, int]) -> None:
             (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.LANCZOS
         )
     left, top = (resized.width - size[0]) // 2, (resized.height - size[1]) // 2
-    resized.crop((left, top, left + size[0], top + size[1])).save(path)
+    with attempt(path) as tmp:  # crash safety: renamed into place when complete
+        resized.crop((left, top, left + size[0], top + size[1])).save(tmp)

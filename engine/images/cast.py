@@ -13,6 +13,7 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from engine.folder import attempt
 from engine.images.index import AssetIndex, Match
 
 # Alternatives for named characters, so two girls (Маша and Даша) are told apart.
@@ -70,7 +71,8 @@ class Cast:
 
     def save(self, path: Path) -> None:
         data = {k: asdict(v) for k, v in self.members.items()}
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        with attempt(path) as tmp:  # crash safety: renamed into place when complete
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, index: AssetIndex, seed: int) -> Cast:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from engine.proc import run_plain  # children die with the engine (crash safety)
+
 #: Families tried in order; each must cover Cyrillic.
 PREFERRED = ("DejaVu Sans", "Noto Sans", "Liberation Sans", "FreeSans")
 #: Where Debian's font packages put them, for machines without fontconfig's fc-* tools.
@@ -32,13 +34,7 @@ def _fc_match(family: str, bold: bool) -> Path | None:
         return None
     pattern = f"{family}:lang=ru" + (":weight=bold" if bold else "")
     try:
-        out = subprocess.run(
-            ["fc-match", "--format=%{family}\n%{file}", pattern],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
+        out = run_plain(["fc-match", "--format=%{family}\n%{file}", pattern], timeout=10, text=True).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = out.splitlines()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.folder import attempt
 from engine.music import vocab
 
 Track = tuple[list[vocab.Note], int, bool]  # notes, General MIDI program (0..127), is drum track
@@ -29,7 +30,8 @@ def write_midi(path: Path, tracks: list[Track], bpm: float, names: list[str] | N
             )
         pm.instruments.append(inst)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pm.write(str(path))
+    with attempt(path) as tmp:  # crash safety: never a half-written .mid under the real name
+        pm.write(str(tmp))
 
 
 def notes_from_midi(path: Path) -> list[vocab.Note]:

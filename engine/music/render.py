@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import BackendUnavailable
+from engine.folder import attempt, attempt_path
 from engine.proc import run
 from engine.progress import CancelToken
 from engine.settings import settings
@@ -74,7 +75,7 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 
 def write_wav(path: Path, audio: np.ndarray, rate: int) -> None:
     pcm = np.clip(np.round(audio * 32767.0), -32768, 32767).astype("<i2")
-    with wave.open(str(path), "wb") as f:
+    with attempt(path) as tmp, wave.open(str(tmp), "wb") as f:  # crash safety: renamed when complete
         f.setnchannels(pcm.shape[1])
         f.setsampwidth(2)
         f.setframerate(rate)
@@ -116,7 +117,7 @@ def render(
     fade_out: float = 3.0,
     cancel: CancelToken | None = None,
 ) -> Path:
-    raw = wav.with_name(wav.stem + ".raw.wav")
+    raw = attempt_path(wav.with_name(wav.stem + ".raw.wav"))  # crash safety: this attempt's own file
     wav.parent.mkdir(parents=True, exist_ok=True)
     args = [
         fluidsynth_binary(),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.folder import attempt_path
+
 SAMPLE_RATE = 24_000
 
 
@@ -38,7 +40,7 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> float
     """Write mono 16-bit PCM; returns the duration in seconds. Clips rather than wraps around."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
-    tmp = path.with_name(path.name + ".part")
+    tmp = attempt_path(path)  # crash safety: this attempt's own file (engine/folder.py)
     with wave.open(str(tmp), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)

@@ -15,6 +15,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from engine.errors import BackendUnavailable, StageError
+from engine.folder import attempt
 from engine.progress import StageReporter
 from engine.story import Story
 from engine.upscale.backends import get_upscaler
@@ -117,7 +118,8 @@ def fit_frames(
             resized_only += 1
         frame = img.resize(target, Image.Resampling.LANCZOS) if img.size != target else img
         out = frames_dir / f"scene_{scene.index:02d}.png"
-        frame.save(out)
+        with attempt(out) as tmp:  # crash safety: renamed into place when complete
+            frame.save(tmp)
         scene.frame = out.relative_to(folder).as_posix()
     story.backends["upscale"] = _summary(upscaler, by_scale, resized_only, unavailable, len(scenes))
     if unavailable is not None:

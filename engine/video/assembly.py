@@ -8,6 +8,7 @@ its folder's name ever becomes filter-graph syntax.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -15,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import StageError
+from engine.folder import attempt_path
 from engine.lang.fonts import find_font
 from engine.progress import StageReporter
 from engine.settings import MAX_VIDEO_BYTES
 from engine.story import ASPECTS, Story
-from engine.video import audio, bitrate, kenburns, subtitles
+from engine.video import audio, bitrate, kenburns, subtitles, verify
 from engine.video.ffmpeg_run import run_ffmpeg
 from engine.video.media import probe
 from engine.video.timeline import crossfade_length, layout, picture_spans, total_duration
@@ -144,12 +146,12 @@ def assemble(
     enc = bitrate.choose(total, size)
     graph = filter_graph(segments, fade, size, ASS_NAME if cues else None, sound.encode_filter())
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(out_path.stem + ".part.mp4")
+    partial = attempt_path(out_path)  # crash safety: this attempt's own file (engine/folder.py)
     report(0.1, "encoding the video")
     audio_done = time.monotonic()
 
     def on_time(seconds: float) -> None:
-        report(0.1 + 0.9 * min(1.0, seconds / total), f"encoding {seconds:.0f}/{total:.0f} s")
+        report(0.1 + 0.86 * min(1.0, seconds / total), f"encoding {seconds:.0f}/{total:.0f} s")
 
     try:
         log = run_ffmpeg(
@@ -159,16 +161,19 @@ def assemble(
             on_time,
             cwd=work,
         )
+        checked_at = time.monotonic()
+        report(0.96, "checking the video")
+        checked = verify.check_video(partial, total, FPS, report.cancel)  # crash safety: counts only if sound
+        info = probe(partial)
+        if info.size_bytes > MAX_VIDEO_BYTES:
+            raise StageError(
+                "video",
+                f"the video came out at {info.size_bytes / 1e6:.1f} MB, over {MAX_VIDEO_BYTES / 1e6:.0f} MB",
+            )
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    shutil.move(partial, out_path)
-    info = probe(out_path)
-    if info.size_bytes > MAX_VIDEO_BYTES:
-        raise StageError(
-            "video",
-            f"the video came out at {info.size_bytes / 1e6:.1f} MB, over {MAX_VIDEO_BYTES / 1e6:.0f} MB",
-        )
+    os.replace(partial, out_path)
     ended = time.monotonic()
     report(1.0, "video ready")
     return {
@@ -184,6 +189,11 @@ def assemble(
         "lufs": sound.lufs(audio.parse_ebur128(log)[0]),
         "music": sound.music is not None,
         "subtitle_cues": len(cues),
+        "checked": checked,
         "encoder": {"preset": PRESET, "crf": enc.crf, "maxrate": enc.maxrate, "audio_bps": enc.audio_bps},
-        "seconds": {"audio": round(audio_done - started, 2), "encode": round(ended - audio_done, 2)},
+        "seconds": {
+            "audio": round(audio_done - started, 2),
+            "encode": round(checked_at - audio_done, 2),
+            "check": round(ended - checked_at, 2),
+        },
     }

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from engine.proc import run_plain  # children die with the engine (crash safety)
 from engine.progress import null_reporter
 from engine.story import Line, Scene, Story
 from engine.video import assembly as assemble_mod
@@ -83,7 +83,7 @@ def _material(folder: Path, scenes: int, seconds: float) -> Story:
     story = Story(prompt="bench", lang="ru", genre="fairy_tale", title="Бенчмарк", seed=3)
     for i in range(scenes):
         img, wav = folder / f"f{i}.png", folder / f"s{i}.wav"
-        subprocess.run(
+        run_plain(
             [
                 "ffmpeg",
                 "-v",
@@ -99,7 +99,7 @@ def _material(folder: Path, scenes: int, seconds: float) -> Story:
             ],
             check=True,
         )
-        subprocess.run(
+        run_plain(
             [
                 "ffmpeg",
                 "-v",
@@ -150,7 +150,7 @@ def smoothness(folder: Path, frames: int = 100) -> None:
         kenburns.SUPERSAMPLE = factor
         chain = kenburns.scene_chain("[0:v]", kenburns.MOTIONS[1], frames, size, 25) + ",format=gray[o]"
         kenburns.SUPERSAMPLE = saved
-        raw = subprocess.run(
+        raw = run_plain(
             [
                 "ffmpeg",
                 "-v",
@@ -165,7 +165,6 @@ def smoothness(folder: Path, frames: int = 100) -> None:
                 "rawvideo",
                 "-",
             ],
-            capture_output=True,
             check=True,
         ).stdout
         video = (

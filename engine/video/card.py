@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from engine.folder import attempt
 from engine.lang.fonts import find_font
 from engine.progress import StageReporter
 from engine.story import Scene, Story
@@ -229,7 +230,8 @@ def draw_card(scene: Scene, story: Story, size: tuple[int, int], out_path: Path)
     )
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    card.convert("RGB").save(out_path, format="PNG", compress_level=1)  # fast; the frame is an intermediate
+    with attempt(out_path) as tmp:  # crash safety: renamed into place when complete
+        card.convert("RGB").save(tmp, format="PNG", compress_level=1)  # fast; the frame is an intermediate
 
 
 def draw_cards(story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:

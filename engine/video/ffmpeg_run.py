@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from engine.errors import Cancelled, StageError
+from engine.proc import kill_tree, popen  # children die with the engine (crash safety)
 from engine.progress import CancelToken
 
 #: Called with the seconds of output written so far.
@@ -49,9 +50,7 @@ def run_ffmpeg(
     (stderr); raise StageError on failure and Cancelled (after killing ffmpeg) when ``cancel`` is set
     or ``on_time`` raises it."""
     argv = [args[0], "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", *args[1:]]
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
-    )
+    proc = popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
     times: queue.Queue = queue.Queue()
     log: collections.deque = collections.deque(maxlen=4000)  # -nostats keeps it short
     readers = [
@@ -74,9 +73,7 @@ def run_ffmpeg(
                 on_time(item)  # may raise Cancelled (StageReporter does)
         proc.wait()
     except BaseException:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill_tree(proc)
         raise
     finally:
         for reader in readers:

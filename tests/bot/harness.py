@@ -38,11 +38,17 @@ class Harness:
         self.runtime: Runtime | None = None
         self.bot: Bot | None = None
         self._polling: asyncio.Task[None] | None = None
+        self._webhook: Any = None  # aiohttp AppRunner in webhook mode
 
     async def start(self) -> Harness:
         self.runtime = await create_runtime(self.settings, self.engine)
         self.bot = create_bot(self.settings)
         dp = self.runtime.dispatcher
+        if self.settings.mode == "webhook":
+            from bot.webhook import start_webhook
+
+            self._webhook = await start_webhook(self.settings, self.bot, dp)
+            return self
         self._polling = asyncio.create_task(
             dp.start_polling(
                 self.bot,
@@ -57,6 +63,11 @@ class Harness:
         return self
 
     async def stop(self) -> None:
+        if self._webhook is not None:
+            await self._webhook.cleanup()  # runs the dispatcher's shutdown (the runner stops)
+            self._webhook = None
+            assert self.runtime is not None
+            await self.runtime.db_engine.dispose()
         if self.runtime is not None and self._polling is not None:
             with contextlib.suppress(RuntimeError):
                 await self.runtime.dispatcher.stop_polling()

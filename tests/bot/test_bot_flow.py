@@ -207,7 +207,7 @@ async def test_story_through_a_worker_process(make_harness: object, stub: StubSe
     from tests.bot.fakes import CpuBurnEngine
 
     h: Harness = await make_harness(executor="process")  # type: ignore[operator]
-    h.engine = h.runtime.runner.engine = CpuBurnEngine("sleep", 0.01)  # type: ignore[union-attr]
+    h.engine = h.runtime.runner.queue.engine = CpuBurnEngine("sleep", 0.01)  # type: ignore[union-attr]
     await h.story(ALICE, "a story from another process")
     video = await h.video(ALICE, timeout=60)
     assert video["streaming"] is True

@@ -12,6 +12,7 @@ import contextlib
 import itertools
 import json
 import math
+import re
 import secrets
 import shutil
 import tempfile
@@ -173,6 +174,10 @@ class StubServer:
         self._global_bucket = _Bucket(global_rate, global_rate)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Webhook mode (setWebhook): updates are POSTed to the bot instead of waiting for getUpdates.
+        self.webhook: dict[str, Any] | None = None  # url, secret_token, allowed_updates
+        self.webhook_log: list[tuple[int, int]] = []  # (update_id, HTTP status) per delivery attempt
+        self._webhook_task: asyncio.Task[None] | None = None
 
     # ================================================================== life cycle
     @property
@@ -193,6 +198,7 @@ class StubServer:
         return self.url
 
     async def stop(self) -> None:
+        await self._stop_webhook()
         if self._poll_token is not None and not self._poll_token.done():
             self._poll_token.set_result(None)
         if self._runner is not None:
@@ -464,6 +470,27 @@ class StubServer:
             retry = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
 
+    async def _stream_part(
+        self, part: Any, cutting: bool, request: web.Request, entry: LoggedRequest
+    ) -> _FilePart:
+        """One uploaded file to disk (bytes past the upload limit are counted, not kept)."""
+        fp = _FilePart(part.filename or "file", self.workdir / f"up-{secrets.token_hex(8)}")
+        with fp.path.open("wb") as out:
+            while True:
+                chunk = await part.read_chunk(256 * 1024)
+                if not chunk:
+                    break
+                fp.size += len(chunk)
+                if fp.size <= self.upload_limit:
+                    out.write(chunk)
+                if cutting:  # cut after the first chunk: a connection lost mid-upload
+                    entry.status = -1
+                    fp.path.unlink(missing_ok=True)
+                    if request.transport is not None:
+                        request.transport.abort()
+                    raise _Disconnected()
+        return fp
+
     async def _read_params(self, request: web.Request, method: str, entry: LoggedRequest) -> dict[str, Any]:
         params: dict[str, Any] = dict(request.query)
         ctype = request.content_type
@@ -491,23 +518,9 @@ class StubServer:
                     if part.name == "chat_id":
                         chat_hint = _int_or_none(value)
                     continue
-                fp = _FilePart(part.filename or "file", self.workdir / f"up-{secrets.token_hex(8)}")
                 cutting = cut is not None and cut.matches(method, chat_hint)
-                with fp.path.open("wb") as out:
-                    while True:
-                        chunk = await part.read_chunk(256 * 1024)  # type: ignore[union-attr]
-                        if not chunk:
-                            break
-                        total += len(chunk)
-                        fp.size += len(chunk)
-                        if fp.size <= self.upload_limit:
-                            out.write(chunk)
-                        if cutting:  # cut after the first chunk: a connection lost mid-upload
-                            entry.status = -1
-                            fp.path.unlink(missing_ok=True)
-                            if request.transport is not None:
-                                request.transport.abort()
-                            raise _Disconnected()
+                fp = await self._stream_part(part, cutting, request, entry)
+                total += fp.size
                 params[part.name or ""] = fp
             if total > self.upload_limit:
                 for p in params.values():
@@ -526,7 +539,88 @@ class StubServer:
         return self.bot_user
 
     async def _m_deletewebhook(self, p: dict[str, Any]) -> Any:
+        await self._stop_webhook()
+        if str(p.get("drop_pending_updates", "")).lower() == "true":
+            self._updates.clear()
         return True
+
+    async def _m_setwebhook(self, p: dict[str, Any]) -> Any:
+        url = str(p.get("url") or "")
+        if not url:
+            return await self._m_deletewebhook(p)
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        await self._stop_webhook()
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": _json(p.get("allowed_updates")) or [],
+        }
+        self._webhook_task = asyncio.create_task(self._push_webhook())
+        return True
+
+    async def _m_getwebhookinfo(self, p: dict[str, Any]) -> Any:
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+
+    async def _stop_webhook(self) -> None:
+        self.webhook = None
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
+
+    async def _push_webhook(self) -> None:
+        """POST pending updates to the webhook one by one, as Telegram does; retry failures later."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            while self.webhook is not None:
+                hook = self.webhook
+                allowed = hook["allowed_updates"]
+                pending = [
+                    u
+                    for u in self._updates
+                    if not allowed or next(k for k in u if k != "update_id") in allowed
+                ]
+                if not pending:
+                    await asyncio.wait({self._next_change()}, timeout=0.5)
+                    continue
+                update = pending[0]
+                status = await self.post_update(update, hook["secret_token"], http)
+                self.webhook_log.append((update["update_id"], status))
+                if 200 <= status < 300:
+                    self._updates = [u for u in self._updates if u is not update]
+                else:
+                    await asyncio.sleep(0.2)
+
+    async def post_update(self, update: dict[str, Any], secret: str | None, http: Any = None) -> int:
+        """POST one update to the webhook URL with ``secret`` as the secret header; the HTTP status
+        (-1 when the bot did not answer). Tests call it with a wrong secret."""
+        import aiohttp
+
+        assert self.webhook is not None
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        own = http is None
+        http = http or aiohttp.ClientSession()
+        try:
+            async with http.post(
+                self.webhook["url"], json=update, headers=headers, timeout=aiohttp.ClientTimeout(10)
+            ) as r:
+                await r.read()
+                return int(r.status)
+        except (aiohttp.ClientError, TimeoutError):
+            return -1
+        finally:
+            if own:
+                await http.close()
 
     async def _m_setmycommands(self, p: dict[str, Any]) -> Any:
         self.commands = _json(p.get("commands")) or []
@@ -540,6 +634,11 @@ class StubServer:
         return self._chat(p)
 
     async def _m_getupdates(self, p: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+            )
         offset = int(p.get("offset") or 0)
         timeout = float(p.get("timeout") or 0)
         limit = int(p.get("limit") or 100)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.backends import BackendStatus
 from engine.lang.fonts import emoji_font, find_font
+from engine.proc import run_plain  # children die with the engine (crash safety)
 
 if TYPE_CHECKING:
     from engine.progress import StageReporter
@@ -33,9 +34,7 @@ FILTERS = (
 
 def _ffmpeg_list(kind: str) -> str:
     try:
-        return subprocess.run(
-            ["ffmpeg", "-hide_banner", f"-{kind}"], capture_output=True, text=True, timeout=20, check=False
-        ).stdout
+        return run_plain(["ffmpeg", "-hide_banner", f"-{kind}"], timeout=20, text=True).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ""
 
