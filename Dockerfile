@@ -11,17 +11,19 @@ ENV DEBIAN_FRONTEND=noninteractive \
     PIP_NO_CACHE_DIR=1 \
     PATH=/app/.venv/bin:$PATH \
     DATA_DIR=/data \
+    DIGITELLER_HOME=/opt/digiteller \
     DATABASE_URL=sqlite+aiosqlite:////data/digiteller.db
 
 WORKDIR /app
 COPY . /app
 # setup.sh installs its Debian packages with apt-get (and cleans nothing it did not create), so the
-# apt lists are removed here, in the same layer.
+# apt lists are removed here, in the same layer. The embedded models and art go to DIGITELLER_HOME
+# (/opt/digiteller), not to ~/.cache, which is removed here and is not the runtime user's home anyway.
 RUN bash scripts/setup.sh \
     && rm -rf /var/lib/apt/lists/* /root/.cache /root/.npm \
     && useradd --create-home --uid 1000 digiteller \
     && mkdir -p /data \
-    && chown -R digiteller /data /app
+    && chown -R digiteller /data /app /opt/digiteller
 
 USER 1000:1000
 VOLUME ["/data"]

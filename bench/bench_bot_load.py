@@ -212,7 +212,12 @@ if __name__ == "__main__":
         "--render-seconds", type=float, default=60.0, help="CPU seconds the fake render takes"
     )
     parser.add_argument("--queue", choices=("local", "redis"), default="local")
-    parser.add_argument("--queue-workers", type=int, default=2, help="worker processes with --queue redis")
+    parser.add_argument(
+        "--queue-workers",
+        type=int,
+        default=1,
+        help="worker processes with --queue redis (1: the renderer's story occupies it, so the 50 wait in line)",
+    )
     parser.add_argument("--redis-step-delay", type=float, default=1.0, help="fake engine s/step on workers")
     res = asyncio.run(main(parser.parse_args()))
     print(json.dumps(res, indent=2))

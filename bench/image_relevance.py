@@ -160,8 +160,8 @@ STORIES: list[tuple[str, str, list[str]]] = [
 
 def noun_keywords(text: str) -> list[str]:
     """The minimal noun filter: lemmas of the nouns in a scene, in order (what the text block does)."""
-    from engine.images.wordmap import EN
-    from engine.images.words import tokens
+    from engine.images.backends.composer.wordmap import EN
+    from engine.images.backends.composer.words import tokens
 
     seen: list[str] = []
     for t in tokens(text, EN):
@@ -182,8 +182,8 @@ def builtin_story(lang: str, prompt: str, texts: list[str], seed: int):
 
 def scene_figures(scene, folder: Path) -> tuple[bool, bool]:
     """(shows something named in the text, shows a named subject) for one scene."""
-    from engine.images.wordmap import EN
-    from engine.images.words import tokens
+    from engine.images.backends.composer.wordmap import EN
+    from engine.images.backends.composer.words import tokens
 
     text_lemmas = {t.lemma for t in tokens(scene.text, EN)}
 
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(v) for v in args.size.lower().split("x"))
 
     from engine.images import illustrate
-    from engine.images.assets import ensure_assets
+    from engine.images.backends.composer.index import ensure_assets
     from engine.progress import null_reporter
     from engine.story import Story
 

@@ -28,11 +28,13 @@ from bot.engine_facade import Engine
 from bot.jobs.display import show_position, show_progress
 from bot.jobs.outcomes import error_note, outcome_of, user_message
 from bot.jobs.record import JobRecord
+from bot.jobs.spec import spec_for
 from bot.keyboards import retry_keyboard
 from bot.progress import StatusMessage
 from bot.settings import Settings
 from bot.telegram_io import RateLimiter
 from bot.texts import shorten, t
+from engine.errors import EngineError
 from engine.jobs import JobResult, JobSpec
 from engine.progress import Progress
 from engine.queue import JobHandle, LocalQueue, QueueRejected, QueueStopped
@@ -149,22 +151,7 @@ class StoryRunner:
             if status_message_id is not None:
                 story.status_message_id = status_message_id
             parent = await s.get(Story, story.parent_id) if story.parent_id else None
-            spec = JobSpec(
-                job_id=job.id,
-                owner=story.user_id,
-                kind=story.kind,
-                folder=self._relative(story.folder),
-                request={
-                    "prompt": story.prompt,
-                    "lang": story.language,
-                    "voice": story.voice,
-                    "aspect": story.aspect,
-                    "duration": story.duration,
-                },
-                voice=story.voice or "",
-                parent_folder=self._relative(parent.folder) if parent and parent.folder else None,
-                time_limit=self.settings.job_time_limit,
-            )
+            spec = spec_for(story, parent, job.id, self.settings.data_dir, self.settings.job_time_limit)
             lang = user.language if user else "en"
             chat_id, title, message_id = (
                 story.chat_id,
@@ -183,11 +170,6 @@ class StoryRunner:
         record = JobRecord(story_id, spec.job_id, chat_id, lang, title, status)
         self.jobs[story_id] = record  # before submit: the queue reports the position at once
         return spec, record
-
-    def _relative(self, folder: str) -> str:
-        """Story folders travel relative to DATA_DIR, which is mounted elsewhere on worker machines."""
-        path, data = Path(folder), self.settings.data_dir.resolve()
-        return str(path.relative_to(data)) if path.is_relative_to(data) else folder
 
     def _listeners(self, record: JobRecord) -> tuple[Any, Any]:
         return (lambda p: self._on_progress(record, p), lambda pos: self._on_position(record, pos))
@@ -227,11 +209,11 @@ class StoryRunner:
         except QueueStopped:
             await record.status.close()  # shutting down: the job stays unfinished for the next start
             return
-        except Exception as err:
-            if outcome_of(err).status == JobStatus.FAILED and not hasattr(err, "stage"):
+        except Exception as err:  # the outcome table decides what is stored and what the user reads
+            row = outcome_of(err)
+            if row.status == JobStatus.FAILED and not isinstance(err, EngineError):
                 log.error("job %s failed unexpectedly: %r", record.job_id, err)
             async with self.sessions.begin() as s:
-                row = outcome_of(err)
                 await repo.finish_unsuccessful(
                     s, record.job_id, record.story_id, row.status, row.stage(err, record), error_note(err)
                 )

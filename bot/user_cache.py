@@ -110,7 +110,7 @@ class UserRegistrar:
         from storage import repo
 
         try:
-            await asyncio.sleep(0)  # let the rest of this getUpdates batch reach the middleware
+            await asyncio.sleep(0.003)  # a few ms: the rest of this getUpdates batch joins the batch
             while self._pending:
                 batch, self._pending = self._pending, {}
                 self.batches += 1

@@ -83,7 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     story.add_argument("--no-music", action="store_true", help="narration only")
     story.add_argument("--text-backend", default="auto", help="gemma | rugpt3 | auto")
-    story.add_argument("--image-backend", default="auto", help="composer | vqgan | biggan | card | auto")
+    story.add_argument(
+        "--image-backend",
+        default="auto",
+        help="auto | composer | vqgan | biggan | sd-turbo | flux-schnell | kandinsky-2.2 | diffusers:PATH",
+    )
     story.add_argument(
         "--upscale-model", default="auto", help="realesr-animevideov3 | realesrgan-x4plus | auto"
     )

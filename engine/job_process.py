@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import pickle
 import queue as queue_module
 import threading
 from collections.abc import Callable
+from multiprocessing.managers import SyncManager
 from typing import Any
 
+from engine.proc import die_with_parent
 from engine.progress import CancelToken, Progress
 
 
@@ -56,7 +59,8 @@ class ProcessBridge:
 
     def __init__(self) -> None:
         self.context = multiprocessing.get_context("spawn")
-        self.manager = self.context.Manager()
+        self.manager = SyncManager(ctx=self.context)
+        self.manager.start(initializer=die_with_parent, initargs=(os.getpid(),))
 
     def channels(self) -> tuple[Any, Any]:
         return self.manager.Queue(), self.manager.Event()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.errors import BackendUnavailable, Cancelled, EngineError, PromptError, StageError
+from engine.errors import BackendUnavailable, Cancelled, EngineError, FolderBusy, PromptError, StageError
 from engine.progress import CancelToken, Progress
 from engine.story import Story, StoryRequest
 
@@ -149,7 +149,7 @@ def run_job(
 #: error's own ``__reduce__`` (engine/errors.py), so nothing here knows their fields.
 _KNOWN: dict[str, type[BaseException]] = {
     cls.__name__: cls
-    for cls in (PromptError, StageError, BackendUnavailable, Cancelled, EngineError, JobTimeout)
+    for cls in (PromptError, StageError, BackendUnavailable, Cancelled, FolderBusy, EngineError, JobTimeout)
 }
 
 

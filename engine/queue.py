@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from typing import Any
 
 from engine.errors import Cancelled
 from engine.jobs import JobResult, JobSpec, JobTimeout, StoryEngine, run_job
+from engine.proc import die_with_parent
 from engine.progress import CancelToken, Progress
 
 log = logging.getLogger(__name__)
@@ -120,7 +122,14 @@ class JobQueue:
             from engine.job_process import ProcessBridge
 
             self._bridge = ProcessBridge()
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=self._bridge.context)
+            # The job processes (and the bridge's manager) die with this process even on SIGKILL:
+            # a job left running with no one to report to would keep writing into its story folder.
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=self._bridge.context,
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         else:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="engine-job")
         self._tasks = [

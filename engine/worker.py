@@ -44,7 +44,7 @@ from taskiq.kicker import AsyncKicker
 
 from engine.distqueue import keys
 from engine.distqueue.broker import JobBroker
-from engine.errors import Cancelled
+from engine.errors import Cancelled, FolderBusy
 from engine.jobs import JobSpec, JobTimeout, StoryEngine, error_to_dict, progress_to_dict, run_job
 from engine.progress import CancelToken, Progress
 
@@ -125,7 +125,12 @@ class Worker:
 
     # ----------------------------------------------------------------- one job
     async def _handle(self, message: AckableMessage, msg_id: bytes | None) -> None:
-        spec = JobSpec.from_json(self.broker.formatter.loads(message.data).args[0])
+        try:
+            spec = JobSpec.from_json(self.broker.formatter.loads(message.data).args[0])
+        except Exception:  # not a job of ours (or from an incompatible version): drop it, loudly
+            log.exception("unreadable message %r; acknowledging it so it is not redelivered forever", msg_id)
+            await _ack(message)
+            return
         jid = spec.job_id
         if await self.redis.exists(keys.finished(jid)):
             await _ack(message)  # a copy of a job already finished: nothing to do
@@ -170,6 +175,8 @@ class Worker:
             )
         except Cancelled:
             await self._after_cancel(spec, message)
+        except FolderBusy as err:  # a live runner elsewhere has the folder: its outcome will come
+            log.warning("job %s: %s; leaving the message for later", jid, err)
         except Exception as err:
             log.warning("job %s failed: %r", jid, err)
             await self._drain(sender, progress)

@@ -435,3 +435,49 @@ def test_the_real_engine_killed_mid_encode_resumes_to_a_clean_video(tmp_path: Pa
     assert second.returncode == 0, second.stderr[-3000:]
     assert _attempt_files(folder) == []
     assert _decode_errors(out) == []
+
+
+_QUEUE_HOLDER = """
+import asyncio, os, sys, time
+from engine.queue import JobQueue
+
+def work(progress, token):
+    print("JOB", os.getpid(), flush=True)
+    time.sleep(120)
+
+async def main():
+    q = JobQueue(workers=1, executor="process")
+    await q.start()
+    q.submit(1, 1, work)
+    await asyncio.sleep(120)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_the_queues_job_process_and_manager_die_with_the_bot_process(tmp_path: Path) -> None:
+    """SIGKILL of the process that owns the in-process queue takes its job process with it."""
+    script = tmp_path / "holder.py"
+    script.write_text(_QUEUE_HOLDER, encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout is not None
+        line = holder.stdout.readline()
+        assert line.startswith("JOB "), line
+        job_pid = int(line.split()[1])
+        family = _descendants(holder.pid)
+        assert job_pid in family and len(family) >= 2  # the job process and the manager
+        holder.kill()
+        holder.wait(10)
+        _wait_for(lambda: not _still_alive(family), 10)
+        assert not _still_alive(family)
+    finally:
+        if holder.poll() is None:
+            holder.kill()

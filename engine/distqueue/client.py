@@ -40,6 +40,7 @@ from engine.queue import JobHandle, JobInfo, QueueRejected, QueueStopped, Worker
 
 log = logging.getLogger(__name__)
 # SendTaskError: taskiq wraps a failed XADD of a message (Redis restarting) in it.
+SILENT_AFTER = 60.0  # seconds without a heartbeat before /queue calls a worker silent (likely dead)
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError, SendTaskError)
 
 
@@ -300,7 +301,10 @@ class RedisQueue:
                 for wid, raw in sorted(beats.items()):
                     beat = json.loads(raw)
                     name = wid.decode() if isinstance(wid, bytes) else str(wid)
-                    rows.append(WorkerInfo(name, beat["state"], beat.get("job"), now - beat["beat"]))
+                    ago = now - beat["beat"]
+                    # A worker killed without a goodbye keeps its row; past SILENT_AFTER it shows as such.
+                    state = beat["state"] if ago < SILENT_AFTER else "silent"
+                    rows.append(WorkerInfo(name, state, beat.get("job"), ago))
                 self._workers = rows
             except REDIS_DOWN:
                 pass

@@ -1,199 +1,131 @@
 """Images block: one picture per scene, drawn by the backend that can run here.
 
-Backends, side by side:
-- ``composer`` (default, embedded): composes storybook scenes from OpenMoji / Open Clip Art drawings
-  over painted backgrounds — needs only the npm/Debian art, runs in < 1 s a scene on a CPU;
-- ``vqgan`` / ``biggan`` (the seed's CLIP-guided generators, engine.images.seed): need CLIP and
-  VQGAN/BigGAN weights in the model cache and, realistically, a GPU; imported lazily;
+Module map:
+- ``base``: the backend Protocol (:class:`ImageBackend`) and where scene pictures go;
+- ``prompts``: scene → prompt from the story's cast, place, time, action and style (every generator);
+- ``backends/``: the registry (``get_backend``, ``BACKENDS``, ``CHOICES``, ``doctor``) and one folder per
+  backend: ``composer/`` (default, embedded: OpenMoji / Open Clip Art over painted backgrounds, CPU),
+  ``clip_guided/`` (the seed's CLIP+VQGAN and CLIP+BigGAN), ``diffusion/`` (diffusers presets
+  sd-turbo, flux-schnell, kandinsky-2.2 and any ``diffusers:PATH``);
+- :class:`Illustrator` (here): the block's entry — runs the chosen backend, records per-scene
+  provenance, and hands whatever it could not draw to the composer with a note in ``story.notes``.
 
-``auto`` picks vqgan when it is available, else the composer. A requested backend that cannot run
-falls back to the composer and says so in story.notes — a story is never left without pictures.
 Nothing heavy is imported at ``import engine.images`` time.
 """
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
-from typing import Any
 
 from engine.backends import BackendStatus
-from engine.errors import BackendUnavailable, StageError
-from engine.folder import attempt
-from engine.progress import Progress, StageReporter
+from engine.errors import Cancelled, StageError
+from engine.images.backends import BACKENDS, CHOICES, check_spec, doctor, get_backend
+from engine.images.backends.composer import ComposerBackend
+from engine.images.base import ImageBackend
+from engine.images.prompts import has_scene_fields
+from engine.progress import StageReporter
 from engine.story import Story
 
-BACKENDS: tuple[str, ...] = ("composer", "vqgan", "biggan")
+
+def ensure_assets() -> None:
+    """The block's asset step (``python -m engine assets``): the composer's art and word index."""
+    from engine.images.backends.composer.index import ensure_assets as composer_assets
+
+    composer_assets()
 
 
 class Illustrator:
-    """The images block's entry for the pipeline (engine.blocks): ``spec`` names the backend.
+    """The images block's entry: ``Illustrator(spec).illustrate(story, folder, size, report)``.
 
-    A thin adapter over ``illustrate`` until the block's own registry replaces it.
+    ``spec``: ``auto``, a name from :data:`CHOICES`, or ``diffusers:PATH`` / ``diffusers:org/name``.
+    A requested backend that cannot run falls back to the composer, and so does any scene it could
+    not draw safely — a story is never left without pictures, and ``story.notes`` says why.
     """
 
     def __init__(self, spec: str = "auto") -> None:
-        self.name = spec
+        check_spec(spec)
+        self.spec = spec
+        self.name = spec  # as the other blocks' entries name their choice
 
     def illustrate(self, story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
-        illustrate(story, folder, size, report, backend=self.name)
+        """Draw ``folder/images/scene_XX.png`` for every scene; set each scene's image and provenance."""
+        if not story.scenes:
+            raise StageError("images", "the story has no scenes to illustrate")
+        width, height = int(size[0]), int(size[1])
+        if not (16 <= width <= 4096 and 16 <= height <= 4096):
+            raise StageError("images", f"image size {width}x{height} is out of range")
+        (folder / "images").mkdir(parents=True, exist_ok=True)
+        for scene in story.scenes:  # a redo draws everything again
+            scene.image, scene.image_backend, scene.image_prompt_used, scene.image_seed = None, "", "", None
+        t0 = time.perf_counter()
+        composer = get_backend("composer")
+        backend = get_backend(self.spec)
+        name = backend.name
+        if backend is not composer:
+            name = self._generate(backend, story, folder, (width, height), report)
+        left = [s for s in story.scenes if s.image is None]
+        if left:
+            composer.draw(story, folder, (width, height), report)
+            if name != "composer":
+                for scene in left:
+                    scene.image_backend = f"composer (after {name})"
+                every = len(left) == len(story.scenes)
+                name = (
+                    f"composer (after {name})"
+                    if every
+                    else f"{name} + composer (scenes {', '.join(str(s.index) for s in left)})"
+                )
+        story.backends["images"] = name
+        story.timings["images"] = round(time.perf_counter() - t0, 3)
 
-
-_SEED_CLASSES = {
-    "vqgan": ("engine.images.seed.vqgan", "VQGANIllustrator"),
-    "biggan": ("engine.images.seed.biggan", "BigGANIllustrator"),
-}
-
-
-def _seed_illustrator(name: str) -> tuple[Any | None, str]:
-    """(instance, reason): the seed engineer's illustrator, or None with why it cannot run."""
-    module_name, class_name = _SEED_CLASSES[name]
-    try:
-        module = importlib.import_module(module_name)
-        cls = getattr(module, class_name)
-        illustrator = cls()
-        ok, reason = illustrator.available()
-    except ImportError as exc:
-        return None, f"not installed ({exc.name or exc})"
-    except Exception as exc:  # a broken optional backend must not break the block
-        return None, f"failed to load: {exc}"
-    return (illustrator if ok else None), reason
-
-
-def _composer_status() -> tuple[bool, str]:
-    from engine.images.assets import index_path, locate
-
-    roots = locate()
-    if roots.openmoji is None:
-        return False, "needs npm openmoji@17.0.0 (run `python -m engine assets`)"
-    if not index_path().is_file():
-        return False, "asset index not built (run `python -m engine assets`)"
-    extra = "" if roots.openclipart else "; Debian openclipart-svg not found (optional)"
-    return True, f"OpenMoji + painted backgrounds, CPU{extra}"
-
-
-def doctor() -> list[BackendStatus]:
-    """One row per image backend: ready or not, and what it needs."""
-    rows: list[BackendStatus] = []
-    vq, vq_reason = _seed_illustrator("vqgan")
-    auto_vq = _auto_vqgan() if vq is not None else False
-    composer_ok, composer_detail = _composer_status()
-    rows.append(BackendStatus("images", "composer", composer_ok, composer_detail, default=not auto_vq))
-    rows.append(BackendStatus("images", "vqgan", vq is not None, f"CLIP+VQGAN: {vq_reason}", default=auto_vq))
-    bg, bg_reason = _seed_illustrator("biggan")
-    rows.append(BackendStatus("images", "biggan", bg is not None, f"CLIP+BigGAN: {bg_reason}"))
-    return rows
-
-
-def _resolve(backend: str) -> str:
-    if backend not in ("auto", *BACKENDS):
-        raise StageError(
-            "images", f"unknown image backend {backend!r}", f"choose one of: auto, {', '.join(BACKENDS)}"
-        )
-    if backend == "auto":
-        return "vqgan" if _auto_vqgan() else "composer"
-    return backend
-
-
-def _auto_vqgan() -> bool:
-    """ "auto" takes CLIP+VQGAN only with its weights *and* a GPU: on a CPU a scene takes many minutes,
-    while the composer needs a fraction of a second — an explicit ``vqgan`` still runs on a CPU."""
-    vq, _ = _seed_illustrator("vqgan")
-    if vq is None:
-        return False
-    device = vq.device() if hasattr(vq, "device") else "cpu"
-    return device != "cpu"
+    @staticmethod
+    def _generate(
+        backend: ImageBackend, story: Story, folder: Path, size: tuple[int, int], report: StageReporter
+    ) -> str:
+        """Run a generator; its name, or "composer" when it could not run at all."""
+        status: BackendStatus = backend.status()
+        if not status.ready:
+            detail = (
+                status.detail
+                if len(status.detail) <= 240
+                else status.detail[:240] + "… (see `python -m engine doctor`)"
+            )
+            story.notes.append(f"images: {backend.name} unavailable ({detail}); used the scene composer")
+            return "composer"
+        composer = get_backend("composer")
+        if isinstance(composer, ComposerBackend) and not all(has_scene_fields(s) for s in story.scenes):
+            try:  # English words for scenes the writer did not describe (old stories, Gemma)
+                composer.keywords(story, folder)
+            except Exception as exc:  # no art here: the raw prompt still works
+                story.notes.append(f"images: no English keywords ({exc})")
+        try:
+            backend.draw(story, folder, size, report)
+        except Cancelled:
+            raise
+        except Exception as exc:  # a failed generator costs pictures, never the story
+            reason = getattr(exc, "reason", None) or str(exc)
+            story.notes.append(f"images: {backend.name} stopped ({reason}); used the scene composer")
+            if all(s.image is None for s in story.scenes):
+                return "composer"
+        return backend.name
 
 
 def illustrate(
     story: Story, folder: Path, size: tuple[int, int], report: StageReporter, backend: str = "auto"
 ) -> None:
-    """Draw ``folder/images/scene_XX.png`` (exactly ``size``) for every scene and record what was used."""
-    if not story.scenes:
-        raise StageError("images", "the story has no scenes to illustrate")
-    width, height = int(size[0]), int(size[1])
-    if not (16 <= width <= 4096 and 16 <= height <= 4096):
-        raise StageError("images", f"image size {width}x{height} is out of range")
-    (folder / "images").mkdir(parents=True, exist_ok=True)
-    name = _resolve(backend)
-    t0 = time.perf_counter()
-    if name in ("vqgan", "biggan"):
-        illustrator, reason = _seed_illustrator(name)
-        if illustrator is None:
-            story.notes.append(f"images: {name} unavailable ({reason}); used the scene composer")
-            name = "composer"
-        else:
-            try:
-                _run_seed(illustrator, story, folder, (width, height), report)
-            except BackendUnavailable as exc:
-                story.notes.append(f"images: {name} stopped ({exc.reason}); used the scene composer")
-                name = "composer"
-    if name == "composer":
-        _run_composer(story, folder, (width, height), report)
-    story.backends["images"] = name
-    story.timings["images"] = round(time.perf_counter() - t0, 3)
+    """Kept for today's pipeline call (``images.illustrate(..., backend=...)``): the same as
+    ``Illustrator(backend).illustrate(story, folder, size, report)``."""
+    Illustrator(backend).illustrate(story, folder, size, report)
 
 
-def _run_composer(story: Story, folder: Path, size: tuple[int, int], report: StageReporter) -> None:
-    from engine.images.assets import ATTRIBUTION, ensure_assets
-    from engine.images.composer import compose_story
-
-    try:
-        ensure_assets()
-    except Exception as exc:
-        raise StageError("images", f"scene art is missing: {exc}", "run `python -m engine assets`") from exc
-    compose_story(story, folder, size, report)
-    if ATTRIBUTION not in story.notes:
-        story.notes.append(ATTRIBUTION)
-
-
-def _out(folder: Path, index: int) -> tuple[Path, str]:
-    rel = f"images/scene_{int(index):02d}.png"
-    return folder / rel, rel
-
-
-def _run_seed(
-    illustrator: Any, story: Story, folder: Path, size: tuple[int, int], report: StageReporter
-) -> None:
-    from engine.images.composer import Composer
-
-    composer = Composer(story, folder)
-    plans = composer.plan()  # English keywords for CLIP come from the word map
-    previous: Path | None = None
-    total = len(story.scenes)
-    for n, plan in enumerate(plans):
-        scene = plan.scene
-        scene.keywords_en = composer.keywords_en(
-            plan, [composer._match_row(p) for p in plan.subjects if p.role != "cast"]
-        )
-        path, rel = _out(folder, scene.index)
-        report(n / total, f"scene {n + 1}/{total}")
-
-        def forward(p: Progress, n: int = n) -> None:  # a scene's own progress, as part of the stage
-            report((n + p.fraction) / total, f"scene {n + 1}/{total}: {p.message}")
-
-        sub = StageReporter(report.stage, forward, report.cancel)
-        illustrator.draw(scene, story, size, path, sub, previous)
-        _fit(path, size)
-        scene.image = rel
-        scene.image_matches = []  # a generator draws from the prompt, not from indexed art
-        previous = path
-    report(1.0, f"{total} scenes generated")
-
-
-def _fit(path: Path, size: tuple[int, int]) -> None:
-    """Guarantee the contract: the file is exactly ``size`` (a generator may work at 256×256)."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        if img.size == size:
-            return
-        img = img.convert("RGB")
-        scale = max(size[0] / img.width, size[1] / img.height)
-        resized = img.resize(
-            (max(1, round(img.width * scale)), max(1, round(img.height * scale))), Image.Resampling.LANCZOS
-        )
-    left, top = (resized.width - size[0]) // 2, (resized.height - size[1]) // 2
-    with attempt(path) as tmp:  # crash safety: renamed into place when complete
-        resized.crop((left, top, left + size[0], top + size[1])).save(tmp)
+__all__ = [
+    "BACKENDS",
+    "CHOICES",
+    "Illustrator",
+    "ImageBackend",
+    "doctor",
+    "ensure_assets",
+    "get_backend",
+    "illustrate",
+]

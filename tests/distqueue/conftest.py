@@ -23,10 +23,6 @@ from tests.telegram_stub import StubServer
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("redis-server") is None, reason="needs redis-server (scripts/setup.sh)"
-)
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -170,6 +166,8 @@ class Workers:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server (Debian package; scripts/setup.sh installs it)")
     server = RedisServer(tmp_path / "redis")
     server.start()
     yield server

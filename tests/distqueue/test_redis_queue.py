@@ -197,3 +197,35 @@ async def test_bot_restart_while_the_job_runs_shows_progress_again(
     await h.video(ALICE, timeout=30)
     await asyncio.sleep(1.0)
     assert len(videos(stub, ALICE)) == 1 and len(workers.entries("run")) == 1
+
+
+async def test_time_limit_is_enforced_by_the_worker(
+    make_bot: Any, stub: StubServer, workers: Workers
+) -> None:
+    workers.start(1, DT_FAKE_GATE_STAGE="images")
+    h = await make_bot(job_time_limit=1.5)
+    await h.story(ALICE, "a story that takes too long")
+    await h.reply(ALICE, "took too long", timeout=15)
+    story = await h.wait_story(lambda s: s.status == "failed", 5)
+    assert story.failed_stage == "images"
+    await h.story(BORIS, "Следующая сказка")  # the worker is free again (the gate is still closed)
+    await gated(workers, 2)
+
+
+async def test_an_unreadable_message_is_dropped_and_the_worker_goes_on(
+    make_bot: Any, stub: StubServer, workers: Workers, redis_server: RedisServer
+) -> None:
+    from redis.asyncio import Redis
+
+    from engine.distqueue import keys
+
+    workers.start(1)
+    conn = Redis.from_url(redis_server.url)
+    try:
+        await conn.xadd(keys.STREAM, {"data": b"not a taskiq message"})
+    finally:
+        await conn.aclose()
+    h = await make_bot()
+    await h.story(ALICE, "after a poison message")
+    await h.video(ALICE, timeout=30)
+    assert workers.procs[0].poll() is None  # still running

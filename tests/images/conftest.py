@@ -10,8 +10,7 @@ from engine.story import Scene, Story
 @pytest.fixture(scope="session")
 def image_index():
     """The real asset index (setup installs the art; ensure_assets is a no-op once done)."""
-    from engine.images.assets import ensure_assets
-    from engine.images.index import AssetIndex
+    from engine.images.backends.composer.index import AssetIndex, ensure_assets
 
     ensure_assets()
     return AssetIndex()

@@ -142,7 +142,7 @@ def test_english_story(make_story, tmp_path, image_index):
 
 
 def test_a_drawing_that_fails_is_left_out_not_claimed(make_story, tmp_path, image_index, monkeypatch):
-    from engine.images import painter
+    from engine.images.backends.composer import painter
 
     real = painter.paste
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.images.assets import asset_file
-from engine.images.words import tokens
+from engine.images.backends.composer.index import asset_file
+from engine.images.backends.composer.words import tokens
 
 TWINS = {
     "дракон": "dragon",
@@ -85,7 +85,7 @@ def test_hostile_text_never_becomes_a_path(image_index, hostile):
 def test_ensure_assets_is_fast_once_done(image_index):
     import time
 
-    from engine.images.assets import ensure_assets, index_path
+    from engine.images.backends.composer.index import ensure_assets, index_path
 
     t0 = time.perf_counter()
     ensure_assets()

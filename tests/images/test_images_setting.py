@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.images.setting import Setting, detect
-from engine.images.words import lemmas
+from engine.images.backends.composer.setting import Setting, detect
+from engine.images.backends.composer.words import lemmas
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def test_one_analyser_for_the_whole_process() -> None:
 
 
 def test_the_blocks_share_it() -> None:
-    from engine.images.words import _morph as images_morph
+    from engine.images.backends.composer.words import _morph as images_morph
     from engine.speech.dialogue import _morph as dialogue_morph
     from engine.speech.normalize import _morph as normalize_morph
     from engine.text.morph import ru_analyzer

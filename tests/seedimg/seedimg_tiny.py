@@ -14,9 +14,9 @@ from engine.story import Scene, Story
 
 def clear_loader_caches() -> None:
     for name, attr in (
-        ("engine.images.seed.clip_model", "_load"),
-        ("engine.images.seed.vqgan_model", "_load"),
-        ("engine.images.seed.biggan_model", "_load"),
+        ("engine.images.backends.clip_guided.clip_model", "_load"),
+        ("engine.images.backends.clip_guided.vqgan_model", "_load"),
+        ("engine.images.backends.clip_guided.biggan_model", "_load"),
     ):
         module = sys.modules.get(name)
         if module is not None:
@@ -27,7 +27,7 @@ def tiny_clip_model():
     """A CLIP ViT of the official class with the smallest dims build_model can read back."""
     import torch
 
-    from engine.images.seed.clip_model import import_clip
+    from engine.images.backends.clip_guided.clip_model import import_clip
 
     clip = import_clip()
     torch.manual_seed(0)
@@ -97,7 +97,7 @@ def save_tiny_vqgan(folder: Path, name: str = "vqgan_imagenet_f16_16384", params
     """A tiny taming VQModel saved as ``<name>.yaml`` + a Lightning-style ``<name>.ckpt``."""
     import torch
 
-    from engine.images.seed.vqgan_model import import_taming
+    from engine.images.backends.clip_guided.vqgan_model import import_taming
 
     OmegaConf, VQModel = import_taming()
     params = params or TINY_VQGAN_PARAMS
@@ -142,7 +142,7 @@ def tiny_biggan_model():
     """A BigGAN-deep of the package's own class: 32 px, 10 classes, a self-attention layer."""
     import torch
 
-    from engine.images.seed.biggan_model import import_biggan
+    from engine.images.backends.clip_guided.biggan_model import import_biggan
 
     biggan = import_biggan()
     config = biggan.BigGANConfig(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import engine.images.seed.base as base
-from engine.images.seed import doctor
-from engine.images.seed.biggan import BigGANIllustrator
-from engine.images.seed.vqgan import VQGANIllustrator
+import engine.images.backends.clip_guided.base as base
+from engine.images.backends.clip_guided import doctor
+from engine.images.backends.clip_guided.biggan import BigGANIllustrator
+from engine.images.backends.clip_guided.vqgan import VQGANIllustrator
 
 
 def test_available_names_every_missing_weight_file(model_cache):

@@ -12,8 +12,8 @@ from PIL import Image  # noqa: E402
 from seedimg_tiny import make_story, tiny_biggan_model  # noqa: E402
 
 from engine.errors import BackendUnavailable  # noqa: E402
-from engine.images.seed import biggan_model  # noqa: E402
-from engine.images.seed.biggan import BigGANIllustrator, latents_path  # noqa: E402
+from engine.images.backends.clip_guided import biggan_model  # noqa: E402
+from engine.images.backends.clip_guided.biggan import BigGANIllustrator, latents_path  # noqa: E402
 from engine.progress import null_reporter  # noqa: E402
 
 STEPS = 12

@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from engine.images.seed.guidance import CutoutSettings, make_cutouts, spherical_distance  # noqa: E402
+from engine.images.backends.clip_guided.guidance import CutoutSettings, make_cutouts, spherical_distance  # noqa: E402
 
 
 def test_cutouts_shape_range_and_reproducibility():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seedimg_tiny import make_story
 
-from engine.images.seed.prompt import MAX_CHARS, clip_prompt
+from engine.images.backends.clip_guided.prompt import MAX_CHARS, clip_prompt
 
 
 def test_english_keywords_make_the_prompt():

@@ -38,7 +38,7 @@ def test_the_import_hook_makes_any_first_torchvision_import_safe():
         "    from transformers import GPT2Config, GPT2LMHeadModel  # imports torchvision when present\n"
         "    GPT2LMHeadModel(GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=100))\n"
         "import torchvision.transforms, clip, pytorch_pretrained_biggan\n"
-        "from engine.images.seed.vqgan_model import import_taming\n"
+        "from engine.images.backends.clip_guided.vqgan_model import import_taming\n"
         "import_taming()\n"
         "from engine.torchvision_compat import ensure_torchvision\n"
         "print(ensure_torchvision())\n"

@@ -13,9 +13,9 @@ from PIL import Image  # noqa: E402
 from seedimg_tiny import TINY_VQGAN_PARAMS, make_story, save_tiny_vqgan  # noqa: E402
 
 from engine.errors import BackendUnavailable  # noqa: E402
-from engine.images.seed import vqgan_model  # noqa: E402
-from engine.images.seed.clip_model import load_clip, tokenize  # noqa: E402
-from engine.images.seed.vqgan import VQGANIllustrator  # noqa: E402
+from engine.images.backends.clip_guided import vqgan_model  # noqa: E402
+from engine.images.backends.clip_guided.clip_model import load_clip, tokenize  # noqa: E402
+from engine.images.backends.clip_guided.vqgan import VQGANIllustrator  # noqa: E402
 from engine.progress import Progress, StageReporter, null_reporter  # noqa: E402
 
 STEPS = 12

@@ -12,7 +12,7 @@ import pytest
 from seedimg_tiny import require_seed_packages
 
 from engine.errors import BackendUnavailable
-from engine.images.seed.weights import WeightFile, biggan_files, download, vqgan_files
+from engine.images.backends.clip_guided.weights import WeightFile, biggan_files, download, vqgan_files
 
 
 def test_download_copies_atomically(model_cache, tmp_path):
@@ -39,7 +39,7 @@ def test_failed_download_names_the_file_and_leaves_nothing(model_cache, tmp_path
 
 def test_clip_download_is_checked_against_the_sha256_in_its_address(model_cache, tmp_path, monkeypatch):
     require_seed_packages("torch", "clip")
-    from engine.images.seed.clip_model import fetch_clip, import_clip
+    from engine.images.backends.clip_guided.clip_model import fetch_clip, import_clip
 
     clip = import_clip()
     payload = b"pretend checkpoint"

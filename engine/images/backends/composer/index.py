@@ -1,7 +1,7 @@
 """The searchable index of drawings: word (Russian lemma or English word) → scored asset ids.
 
 Built once from OpenMoji's own table (annotation, tags), CLDR's Russian keywords (lemmatised with
-pymorphy3) and Open Clip Art's folder and file names, then cached as JSON by assets.ensure_assets.
+pymorphy3) and Open Clip Art's folder and file names, then cached as JSON by ensure_assets below.
 Lookups try the curated word map first (it knows that a story's "замок" is a castle, not a lock),
 then the index, OpenMoji before clip art so a story keeps one drawing style where it can.
 """
@@ -12,14 +12,15 @@ import csv
 import json
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from engine.images import wordmap
-from engine.images.assets import AssetRoots, load_index
-from engine.images.words import EN_STOP, RU_STOP, Token, english_lemma
+from engine.images.backends.composer import wordmap
+from engine.images.backends.composer.assets import AssetRoots, assets_dir, install_art, locate
+from engine.images.backends.composer.words import EN_STOP, RU_STOP, Token, english_lemma
 
 # OpenMoji groups/subgroups that are UI, flags, brands or abstract symbols: never scene content.
 _SKIP_GROUPS = {"flags", "component", "symbols"}
@@ -51,7 +52,7 @@ _KIND_BY_SUBGROUP = {
     "transport-ground": "vehicle",
     "sky-weather": "flyer",
 }
-_DEFAULT_SIZE = {
+DEFAULT_SIZE = {
     "person": 1.0, "creature": 0.6, "flyer": 0.5, "swimmer": 0.7, "object": 0.3, "plant": 0.8,
     "building": 2.0, "landform": 2.5, "vehicle": 1.0,
 }  # fmt: skip
@@ -89,16 +90,37 @@ def _ru_lemma(morph, word: str) -> tuple[str, bool]:
 
 def build_index(roots: AssetRoots) -> dict:
     """The whole index as plain JSON-able data (takes a few seconds; cached by ensure_assets)."""
-    from engine.lang.morph import morph as shared_morph
-
-    morph = shared_morph()
     assets: dict[str, dict] = {}
     terms: dict[str, dict[str, float]] = {}
     annotation: dict[str, str] = {}
     by_emoji: dict[str, str] = {}
-
     assert roots.openmoji is not None
-    with (roots.openmoji / "data" / "openmoji.csv").open(encoding="utf-8") as fh:
+    _read_openmoji(roots.openmoji, assets, terms, annotation, by_emoji)
+    if roots.cldr_ru is not None:
+        _read_cldr(roots.cldr_ru, terms, by_emoji)
+    if roots.openclipart is not None:
+        _read_openclipart(roots.openclipart, assets, terms)
+    ranked = {t: sorted(ids.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])) for t, ids in terms.items()}
+    return {
+        "version": 1,
+        "openmoji_count": sum(1 for a in assets.values() if a["source"] == "openmoji"),
+        "openclipart_count": sum(1 for a in assets.values() if a["source"] == "openclipart"),
+        "assets": assets,
+        "annotation": annotation,
+        "emoji": by_emoji,
+        "terms": {t: [[i, s] for i, s in v[:12]] for t, v in ranked.items()},
+    }
+
+
+def _read_openmoji(
+    root: Path,
+    assets: dict[str, dict],
+    terms: dict[str, dict[str, float]],
+    annotation: dict[str, str],
+    by_emoji: dict[str, str],
+) -> None:
+    """OpenMoji's own table: names, tags and groups of every drawing that can be scene content."""
+    with (root / "data" / "openmoji.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             group, sub = row["group"], row["subgroups"]
             if row["skintone"] or group in _SKIP_GROUPS or sub in _SKIP_SUBGROUPS:
@@ -109,7 +131,7 @@ def build_index(roots: AssetRoots) -> dict:
             if not re.fullmatch(r"[0-9A-F]+(?:-[0-9A-F]+)*", hexcode):
                 continue
             rel = f"color/svg/{hexcode}.svg"
-            if not (roots.openmoji / rel).is_file():
+            if not (root / rel).is_file():
                 continue
             asset_id = f"openmoji:{hexcode}"
             name = row["annotation"].strip()
@@ -128,60 +150,96 @@ def build_index(roots: AssetRoots) -> dict:
                 if tag and " " not in tag and tag not in EN_STOP:
                     _add(terms, english_lemma(tag), asset_id, 4.0)
 
-    if roots.cldr_ru is not None:
-        cldr = json.loads(roots.cldr_ru.read_text(encoding="utf-8"))["annotations"]["annotations"]
-        for emoji, entry in cldr.items():
-            asset_id = by_emoji.get(emoji) or by_emoji.get(emoji.replace("\ufe0f", ""))
-            if asset_id is None:
-                continue
-            for score, words in ((9.0, entry.get("tts", [])), (7.0, entry.get("default", []))):
-                for phrase in words:
-                    parts = phrase.split()
-                    if len(parts) == 1:
-                        lemma, _noun = _ru_lemma(morph, parts[0])
-                        if lemma not in RU_STOP:
-                            _add(terms, lemma, asset_id, score)
-                    else:
-                        _add(terms, " ".join(_ru_lemma(morph, p)[0] for p in parts), asset_id, score)
-                        for p in parts:
-                            lemma, noun = _ru_lemma(morph, p)
-                            if noun and lemma not in RU_STOP:
-                                _add(terms, lemma, asset_id, 3.0)
 
-    if roots.openclipart is not None:
-        for folder, kind in _CLIPART_FOLDERS.items():
-            base = roots.openclipart / folder
-            for dirpath, _dirs, files in os.walk(base):
-                for fname in sorted(files):
-                    if not fname.endswith(".svg"):
-                        continue
-                    full = Path(dirpath) / fname
-                    if full.is_symlink() or full.stat().st_size > _CLIPART_MAX_BYTES:
-                        continue
-                    rel = full.relative_to(roots.openclipart).as_posix()
-                    asset_id = "openclipart:" + rel[: -len(".svg")]
-                    words = [w for w in _SPLIT.split(fname[:-4].lower()) if len(w) > 2 and w not in EN_STOP]
-                    if not words:
-                        continue
-                    assets[asset_id] = {
-                        "source": "openclipart", "path": rel, "name": " ".join(words), "kind": kind,
-                        "sub": Path(rel).parent.as_posix(),
-                    }  # fmt: skip
-                    for i, w in enumerate(words[:3]):
-                        _add(terms, english_lemma(w), asset_id, 2.0 if i == 0 else 1.0)
-                    for w in Path(rel).parent.parts[1:]:
-                        _add(terms, english_lemma(w.lower()), asset_id, 0.5)
+def _read_cldr(path: Path, terms: dict[str, dict[str, float]], by_emoji: dict[str, str]) -> None:
+    """CLDR's Russian keywords, lemmatised, onto the emoji they describe."""
+    from engine.lang.morph import morph as shared_morph
 
-    ranked = {t: sorted(ids.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])) for t, ids in terms.items()}
-    return {
-        "version": 1,
-        "openmoji_count": sum(1 for a in assets.values() if a["source"] == "openmoji"),
-        "openclipart_count": sum(1 for a in assets.values() if a["source"] == "openclipart"),
-        "assets": assets,
-        "annotation": annotation,
-        "emoji": by_emoji,
-        "terms": {t: [[i, s] for i, s in v[:12]] for t, v in ranked.items()},
-    }
+    morph = shared_morph()
+    cldr = json.loads(path.read_text(encoding="utf-8"))["annotations"]["annotations"]
+    for emoji, entry in cldr.items():
+        found = by_emoji.get(emoji) or by_emoji.get(emoji.replace("\ufe0f", ""))
+        if found is None:
+            continue
+        asset_id = found
+        for score, words in ((9.0, entry.get("tts", [])), (7.0, entry.get("default", []))):
+            for phrase in words:
+                parts = phrase.split()
+                if len(parts) == 1:
+                    lemma, _noun = _ru_lemma(morph, parts[0])
+                    if lemma not in RU_STOP:
+                        _add(terms, lemma, asset_id, score)
+                else:
+                    _add(terms, " ".join(_ru_lemma(morph, p)[0] for p in parts), asset_id, score)
+                    for p in parts:
+                        lemma, noun = _ru_lemma(morph, p)
+                        if noun and lemma not in RU_STOP:
+                            _add(terms, lemma, asset_id, 3.0)
+
+
+def _read_openclipart(root: Path, assets: dict[str, dict], terms: dict[str, dict[str, float]]) -> None:
+    """Open Clip Art's folders of story content, by file and folder names."""
+    for folder, kind in _CLIPART_FOLDERS.items():
+        base = root / folder
+        for dirpath, _dirs, files in os.walk(base):
+            for fname in sorted(files):
+                if not fname.endswith(".svg"):
+                    continue
+                full = Path(dirpath) / fname
+                if full.is_symlink() or full.stat().st_size > _CLIPART_MAX_BYTES:
+                    continue
+                rel = full.relative_to(root).as_posix()
+                asset_id = "openclipart:" + rel[: -len(".svg")]
+                words = [w for w in _SPLIT.split(fname[:-4].lower()) if len(w) > 2 and w not in EN_STOP]
+                if not words:
+                    continue
+                assets[asset_id] = {
+                    "source": "openclipart", "path": rel, "name": " ".join(words), "kind": kind,
+                    "sub": Path(rel).parent.as_posix(),
+                }  # fmt: skip
+                for i, w in enumerate(words[:3]):
+                    _add(terms, english_lemma(w), asset_id, 2.0 if i == 0 else 1.0)
+                for w in Path(rel).parent.parts[1:]:
+                    _add(terms, english_lemma(w.lower()), asset_id, 0.5)
+
+
+INDEX_VERSION = 5
+_lock = threading.Lock()
+
+
+def index_path() -> Path:
+    return assets_dir() / f"image-index-v{INDEX_VERSION}.json"
+
+
+def ensure_assets() -> None:
+    """Install what is missing and build the index; a no-op (a few stats) once done."""
+    with _lock:
+        roots = install_art()
+        if not index_path().is_file():
+            data = build_index(roots)
+            tmp = index_path().with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(index_path())
+            load_index.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def load_index() -> dict:
+    """The built index (raises FileNotFoundError when ensure_assets has not run)."""
+    return json.loads(index_path().read_text(encoding="utf-8"))
+
+
+def asset_file(asset_id: str) -> Path:
+    """The SVG of an asset id from the index. Unknown ids raise KeyError, so text can't pick a path."""
+    entry = load_index()["assets"][asset_id]
+    roots = locate()
+    root = roots.openmoji if entry["source"] == "openmoji" else roots.openclipart
+    if root is None:
+        raise FileNotFoundError(f"asset source {entry['source']} is not installed")
+    path = (root / entry["path"]).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise KeyError(asset_id)
+    return path
 
 
 @dataclass(frozen=True)
@@ -216,7 +274,7 @@ class AssetIndex:
     @cached_property
     def bigrams(self) -> dict[str, str]:
         """Two-word entries of the word map by their lemmas ("летучая мышь" → "летучий мышь")."""
-        from engine.images.words import lemmas
+        from engine.images.backends.composer.words import lemmas
 
         out: dict[str, str] = {}
         for key in (*wordmap.RU, *wordmap.EN):
@@ -235,7 +293,7 @@ class AssetIndex:
     def match(self, tok: Token, accept: Callable[[str], bool] | None = None) -> Match | None:
         found = self._match(tok, accept)
         if found is None and "-" in tok.lemma:  # "мама-драконица", "принц-лягушка": the last part first
-            from engine.images.words import tokens
+            from engine.images.backends.composer.words import tokens
 
             for part in reversed(tokens(tok.lemma.replace("-", " "), self.english_words)):
                 found = self._match(replace(part, surface=tok.surface), accept)
@@ -278,9 +336,7 @@ class AssetIndex:
         info = self.assets[asset_id]
         kind = info["kind"]
         en = lemma if tok.lang == "en" else info["name"].split(":")[0]
-        return Match(
-            tok.surface, lemma, asset_id, info["source"], kind, _DEFAULT_SIZE[kind], en, score, False
-        )
+        return Match(tok.surface, lemma, asset_id, info["source"], kind, DEFAULT_SIZE[kind], en, score, False)
 
     def emoji_matches(self, text: str) -> list[Match]:
         """Emoji typed into a story ("🐉 и 🏰") are drawings already: the same picture, in OpenMoji."""
@@ -307,7 +363,7 @@ class AssetIndex:
                             asset_id,
                             "openmoji",
                             kind,
-                            _DEFAULT_SIZE[kind],
+                            DEFAULT_SIZE[kind],
                             name,
                             10.0,
                             False,

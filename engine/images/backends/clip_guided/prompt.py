@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine.images.prompts import english_prompt, has_scene_fields
 from engine.story import Scene, Story
 
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -37,8 +38,11 @@ class ClipPrompt:
 
 
 def clip_prompt(scene: Scene, story: Story) -> ClipPrompt:
-    """``"<style> of dragon, castle, forest"`` from the English keywords, else the raw image prompt."""
+    """The scene's cast/place/action prompt when the writer gave one; else ``"<style> of dragon,
+    castle, forest"`` from the English keywords, else the raw image prompt."""
     style = STYLE_BY_GENRE.get(story.genre, DEFAULT_STYLE)
+    if has_scene_fields(scene):  # the writer described the scene: its cast, place and action lead
+        return ClipPrompt(english_prompt(story, scene, style)[:MAX_CHARS], english=True)
     words = [_SPACES.sub(" ", w).strip() for w in scene.keywords_en if w and w.strip()]
     if words:
         return ClipPrompt(f"{style} of {', '.join(words)}"[:MAX_CHARS], english=True)

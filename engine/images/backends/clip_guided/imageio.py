@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from engine.errors import StageError
+from engine.folder import attempt
 
 
 def load_image(path: Path, size: tuple[int, int], device: str) -> torch.Tensor:
@@ -22,7 +23,8 @@ def load_image(path: Path, size: tuple[int, int], device: str) -> torch.Tensor:
     width, height = size
     scale = max(width / rgb.width, height / rgb.height)
     resized = rgb.resize(
-        (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale))), Image.LANCZOS
+        (max(width, round(rgb.width * scale)), max(height, round(rgb.height * scale))),
+        Image.Resampling.LANCZOS,
     )
     left = (resized.width - width) // 2
     top = (resized.height - height) // 2
@@ -36,10 +38,8 @@ def save_image(image: torch.Tensor, path: Path) -> None:
     array = (
         (image.detach()[0].float().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".part.png")
-    Image.fromarray(array).save(tmp, format="PNG")
-    tmp.replace(path)
+    with attempt(path) as tmp:  # renamed into place when complete (engine.folder)
+        Image.fromarray(array).save(tmp, format="PNG")
 
 
 def center_crop_to_aspect(image: torch.Tensor, aspect: float) -> torch.Tensor:

@@ -61,7 +61,7 @@ SETTINGS: dict[str, tuple[str, ...]] = {
     "room": _w(
         """
         комната кухня спальня квартира кровать печь печка библиотека класс зал room kitchen bedroom
-        library hall classroom bed fireplace indoors
+        library hall classroom bed fireplace indoors indoor inside home bakery nursery attic
         """
     ),
     "space": _w(

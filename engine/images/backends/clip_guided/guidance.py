@@ -16,7 +16,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from engine.images.seed.clip_model import tokenize
+from engine.images.backends.clip_guided.clip_model import tokenize
 
 # The normalisation CLIP was trained with (clip.clip._transform).
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)

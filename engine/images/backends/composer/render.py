@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from PIL import Image
 
-from engine.images.assets import asset_file
+from engine.images.backends.composer.index import asset_file
 
 _lock = threading.Lock()
 _PROBE = 256  # render size used once per asset to find its visible bounding box
@@ -38,6 +38,12 @@ def _geometry(asset_id: str) -> tuple[float, float, tuple[float, float, float, f
     w, h = img.size
     box = img.getchannel("A").point(lambda a: 255 if a > 8 else 0).getbbox() or (0, 0, w, h)
     return w / h, float(h), (box[0] / w, box[1] / h, box[2] / w, box[3] / h)
+
+
+def visible_aspect(asset_id: str) -> float:
+    """Width / height of the drawing's visible part (a cat lying down is wide, a girl's bust is not)."""
+    aspect, _, (x0, y0, x1, y1) = _geometry(asset_id)
+    return max(0.1, (x1 - x0) * aspect / max(1e-6, y1 - y0))
 
 
 def is_cutout(asset_id: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from engine.images.seed.guidance import ClipGuide
+from engine.images.backends.clip_guided.guidance import ClipGuide
 from engine.progress import StageReporter
 
 

@@ -47,6 +47,26 @@ RU_STOP = _words(
 )
 
 
+#: Never drawn as a floating object, in either language: body parts (a story's "hungry eyes" are the
+#: character's, not two eyeballs in the sky) and abstract nouns (fear, friendship, a dream).
+NEVER_DRAWN = _words(
+    """
+    глаз глазок око рука ручка ладонь палец нога ножка ступня пятка колено локоть плечо голова
+    лицо лоб щека нос рот губа зуб язык ухо ушко волос волосы борода усы шея спина живот пузо
+    грудь сердце кровь кость коготь лапа лапка хвост хвостик крыло крылышко бровь ресница кожа
+    тело клык сон мечта страх ужас радость счастье грусть печаль тоска любовь дружба надежда
+    вера мысль идея тайна секрет правда ложь смелость храбрость доброта злость гнев жадность
+    голод жажда память слеза улыбка смех крик шепот тишина звук шум магия волшебство чудо
+    eye eyes eyeball hand hands finger fingers palm foot feet leg legs knee elbow shoulder head
+    face forehead cheek nose mouth lip lips tooth teeth tongue ear ears hair beard moustache neck
+    belly tummy chest heart blood bone claw claws paw paws tail wing wings brow eyebrow skin body
+    fang fangs dream fear joy happiness sadness love friendship hope faith thought idea secret
+    truth lie courage kindness anger greed hunger thirst memory tear tears smile laugh laughter
+    scream whisper silence sound noise magic wonder
+"""
+)
+
+
 @dataclass(frozen=True)
 class Token:
     surface: str  # the word as written (only ever used as data)

@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import StageError
-from engine.images.seed.base import ClipOptions, SeedIllustrator
-from engine.images.seed.requirements import VQGAN_MODULES
-from engine.images.seed.weights import WeightFile, download, vqgan_files
+from engine.images.backends.clip_guided.base import ClipOptions, SeedIllustrator
+from engine.images.backends.clip_guided.requirements import VQGAN_MODULES
+from engine.images.backends.clip_guided.weights import WeightFile, download, vqgan_files
 from engine.progress import StageReporter
 from engine.story import Scene, Story
 
 if TYPE_CHECKING:
-    from engine.images.seed.optimise import LoopResult
+    from engine.images.backends.clip_guided.optimise import LoopResult
 
 
 class VQGANIllustrator(SeedIllustrator):
@@ -61,7 +61,7 @@ class VQGANIllustrator(SeedIllustrator):
         init_image: Path | None = None,
     ) -> None:
         """Write the scene's picture to ``out_path`` (PNG at the VQGAN's working size)."""
-        from engine.images.seed import imageio
+        from engine.images.backends.clip_guided import imageio
 
         result = self.generate(scene, story, size, report, init_image)
         imageio.save_image(result.image, out_path)
@@ -82,11 +82,11 @@ class VQGANIllustrator(SeedIllustrator):
         """Run the optimisation and return the picture with its loss history (``draw`` saves it)."""
         import torch
 
-        from engine.images.seed import imageio, vqgan_model
-        from engine.images.seed.clip_model import load_clip
-        from engine.images.seed.guidance import ClipGuide, CutoutSettings
-        from engine.images.seed.optimise import run_loop
-        from engine.images.seed.prompt import clip_prompt
+        from engine.images.backends.clip_guided import imageio, vqgan_model
+        from engine.images.backends.clip_guided.clip_model import load_clip
+        from engine.images.backends.clip_guided.guidance import ClipGuide, CutoutSettings
+        from engine.images.backends.clip_guided.optimise import run_loop
+        from engine.images.backends.clip_guided.prompt import clip_prompt
 
         options = self.options
         device = self.device()

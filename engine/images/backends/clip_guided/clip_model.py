@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BackendUnavailable
-from engine.images.seed.weights import WeightFile, clip_file, download
+from engine.images.backends.clip_guided.weights import WeightFile, clip_file, download
 from engine.torchvision_compat import ensure_torchvision
 
 _lock = threading.Lock()

@@ -16,8 +16,8 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from engine.images.render import faded, sprite, tinted
-from engine.images.setting import Setting
+from engine.images.backends.composer.render import faded, sprite, tinted
+from engine.images.backends.composer.setting import Setting
 
 RGB = tuple[int, int, int]
 
@@ -233,7 +233,7 @@ def _stars(img: Image.Image, rng: random.Random, bottom: int, count: int) -> Non
 
 
 def _clouds(
-    img: Image.Image, rng: random.Random, top: int, bottom: int, count: int, colour: RGB, alpha: int
+    img: Image.Image, rng: random.Random, top: float, bottom: float, count: int, colour: RGB, alpha: int
 ) -> None:
     """Soft clouds: ellipse clusters painted at quarter size and blurred, like wet watercolour."""
     w, h = img.size
@@ -265,8 +265,8 @@ def _sky(canvas: Canvas, s: Setting, rng: random.Random) -> None:
             _moon(img, x, y, r)
             canvas.sun = (x, y)
     elif s.weather in ("clear", "wind", "cloudy"):
-        y = {"morning": 0.7, "evening": 0.72}.get(s.time, 0.22)
-        y = int(hz * y * rng.uniform(0.9, 1.05))
+        share = {"morning": 0.7, "evening": 0.72}.get(s.time, 0.22)
+        y = int(hz * share * rng.uniform(0.9, 1.05))
         _sun(img, x, y, r, s.time)
         canvas.sun = (x, y)
     n = {"clear": 3, "wind": 4, "cloudy": 8, "rain": 10, "storm": 12, "snow": 8, "fog": 5}[s.weather]
@@ -418,6 +418,35 @@ def _skyline(canvas: Canvas, rng: random.Random, base: int, colour: RGB, max_h: 
 # -------------------------------------------------------------------------------------------- places
 
 
+@dataclass
+class _Land:
+    """What every place painter needs besides the canvas (one scene's ground, trees and room)."""
+
+    s: Setting
+    rng: random.Random
+    w: int
+    h: int
+    hz: int
+    u: int
+    side: int
+    landmark: bool
+    season: str
+    light: tuple[tuple[float, float, float], float]
+    far: RGB
+    near: RGB
+    bottom: RGB
+
+    @property
+    def tree(self) -> str:
+        return EVERGREEN if self.season == "winter" else DECIDUOUS
+
+    @property
+    def avoid(self) -> tuple[float, float]:
+        """Where scenery must not crowd: the cast's side of the picture."""
+        w, side = self.w, self.side
+        return (w * 0.3, w * 0.7) if side == 0 else ((w * 0.5, w * 1.1) if side > 0 else (-w * 0.1, w * 0.5))
+
+
 def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: float, side: int,
           landmark: bool = True, home_seed: int = 0) -> Canvas:  # fmt: skip
     """The background for one scene. ``side`` (-1/1) says where scenery may crowd, away from the cast;
@@ -439,128 +468,147 @@ def paint(size: tuple[int, int], s: Setting, rng: random.Random, horizon_frac: f
     _sky(canvas, s, rng)
     season = "winter" if s.place == "snowland" else s.season
     canvas.autumn = season == "autumn"
-    far, near = GRASS[season]
-    if s.place == "desert":
-        far, near = SAND
+    far, near = SAND if s.place == "desert" else GRASS[season]
     far, near = _shade(far, light), _shade(near, light)
-    haze = _mix(bottom, far, 0.25)
-    canvas.haze = haze
-    place = s.place
-    u = min(w, h)
+    canvas.haze = _mix(bottom, far, 0.25)
+    land = _Land(s, rng, w, h, hz, min(w, h), side, landmark, season, light, far, near, bottom)
+    _distance(canvas, land)
+    if s.place == "sea":
+        return _sea(canvas, land)
+    _ground(canvas, far, near)
+    grass = _mix(near, (30, 80, 30), 0.35) if season != "winter" else _mix(near, (170, 186, 210), 0.5)
+    if s.place not in ("city", "desert", "snowland"):
+        _tufts(canvas, rng, grass, int(w * h / 9000))
+    canvas.stand_top = hz + int((h - hz) * 0.3)
+    front = _FRONT.get(s.place)
+    if front is not None:
+        front(canvas, land)
+    return canvas
+
+
+def _distance(canvas: Canvas, land: _Land) -> None:
+    """What stands on the horizon: mountain ranges, hills, a skyline."""
+    place, rng, light, hz, u, bottom = land.s.place, land.rng, land.light, land.hz, land.u, land.bottom
     if place in ("mountains", "snowland"):
         _mountains(canvas, rng, _mix(_shade((96, 110, 150), light), bottom, 0.45), hz, u * 0.45, True)
-        _mountains(
-            canvas,
-            rng,
-            _shade((84, 96, 128), light),
-            hz + 4,
-            u * 0.3,
-            season == "winter" or place == "snowland",
-        )
+        snowy = land.season == "winter" or place == "snowland"
+        _mountains(canvas, rng, _shade((84, 96, 128), light), hz + 4, u * 0.3, snowy)
     elif place in ("forest", "field", "village", "castle", "lake"):
-        _hills(canvas, rng, _mix(far, bottom, 0.45), hz - u * 0.05, u * 0.04, hz + 2)
+        _hills(canvas, rng, _mix(land.far, bottom, 0.45), hz - u * 0.05, u * 0.04, hz + 2)
     elif place == "city":
         _skyline(canvas, rng, hz, _mix(_shade((110, 120, 150), light), bottom, 0.4), u * 0.45, False)
-        _skyline(canvas, rng, hz, _shade((78, 84, 110), light), u * 0.3, s.time in ("night", "evening"))
+        _skyline(canvas, rng, hz, _shade((78, 84, 110), light), u * 0.3, land.s.time in ("night", "evening"))
     elif place == "desert":
         _hills(canvas, rng, _mix(SAND[0], bottom, 0.3), hz - u * 0.03, u * 0.03, hz + 2)
 
-    if place == "sea":
-        _water(canvas, rng, s, hz, h)
-        beach = int(h - (h - hz) * rng.uniform(0.32, 0.42))
-        pts = _profile(w, beach, (h - hz) * 0.04, rng, 2)
-        ImageDraw.Draw(canvas.img).polygon([*pts, (w, h), (0, h)], fill=_shade(SAND[1], light))
-        canvas.water = (hz, beach)
-        canvas.stand_top = beach + int((h - beach) * 0.15)
-        return canvas
-    _ground(canvas, far, near)
-    grass = _mix(near, (30, 80, 30), 0.35) if season != "winter" else _mix(near, (170, 186, 210), 0.5)
-    if place not in ("city", "desert", "snowland"):
-        _tufts(canvas, rng, grass, int(w * h / 9000))
-    canvas.stand_top = hz + int((h - hz) * 0.3)
-    tree = EVERGREEN if season == "winter" else DECIDUOUS
-    avoid = (w * 0.3, w * 0.7) if side == 0 else ((w * 0.5, w * 1.1) if side > 0 else (-w * 0.1, w * 0.5))
-    if place == "forest":
-        _row(canvas, rng, [EVERGREEN], int(w / 45), hz - 2, u * 0.13, 0.5)
-        _row(canvas, rng, [EVERGREEN, tree], int(w / 110), hz + u * 0.06, u * 0.26, 0.22, avoid=avoid)
-        for x in (0.0, w * 1.0):  # tall firs framing the picture
-            paste(canvas, EVERGREEN, x + rng.uniform(-0.03, 0.03) * w, h - (h - hz) * 0.25,
-                  (h - hz) * 0.75 + u * 0.25, rng.random() < 0.5)  # fmt: skip
-        canvas.scenery.append(om(EVERGREEN))
-    elif place == "field":
-        if landmark:
-            paste(canvas, tree, w * (0.82 if side <= 0 else 0.18), hz + u * 0.1, u * 0.42, rng.random() < 0.5)
-        _row(canvas, rng, [tree, EVERGREEN], int(w / 260), hz, u * 0.1, 0.45)
-        flowers = (
-            [LEAFLESS]
-            if season == "winter"
-            else ([FALLEN_LEAF, MAPLE] if season == "autumn" else [TULIP, BLOSSOM])
-        )
-        if season != "winter":
-            _row(canvas, rng, flowers, int(w / 70), h - (h - hz) * 0.45, u * 0.045, 0.0, spread=6)
-        canvas.scenery.append(om(tree))
-    elif place == "village":
-        houses = [HOUSE, GARDEN_HOUSE, HUT]
-        xs = [w * x for x in ((0.12, 0.3, 0.86) if side >= 0 else (0.14, 0.7, 0.88))]
-        for x in xs if landmark else xs[:1]:
-            paste(
-                canvas,
-                rng.choice(houses),
-                x + rng.uniform(-20, 20),
-                hz + u * 0.05,
-                u * rng.uniform(0.2, 0.26),
-            )
-        _fence(canvas, hz + u * 0.12, u * 0.05, 0, w)
-        _row(canvas, rng, [tree], int(w / 300), hz, u * 0.14, 0.35)
-        canvas.scenery += [om(HOUSE)]
-    elif place == "castle":
-        x = w * (0.78 if side <= 0 else 0.22)
-        _hills(canvas, rng, _mix(far, near, 0.3), hz + u * 0.02, u * 0.02, hz + int(u * 0.1))
-        if landmark:
-            paste(canvas, CASTLE, x, hz + u * 0.04, u * 0.42, rng.random() < 0.5, 0.12, inside=1.0)
-        _row(
-            canvas,
-            rng,
-            [EVERGREEN, tree],
-            int(w / 200),
-            hz + u * 0.05,
-            u * 0.14,
-            0.3,
-            avoid=(x - u * 0.25, x + u * 0.25),
-        )
-        canvas.scenery.append(om(CASTLE))
-    elif place == "lake":
-        _row(canvas, rng, [EVERGREEN, tree], int(w / 90), hz + 2, u * 0.12, 0.4)
-        top_w, bot = hz + int((h - hz) * 0.08), hz + int((h - hz) * 0.42)
-        mask = Image.new("L", (w, h), 0)
-        ImageDraw.Draw(mask).ellipse((-w * 0.2, top_w, w * 1.2, bot + (bot - top_w)), fill=255)
-        ImageDraw.Draw(mask).rectangle((0, bot, w, h), fill=0)
-        water = canvas.img.copy()
-        tmp = Canvas(water, hz, hz, canvas.haze, light, sun=canvas.sun)
-        _water(tmp, rng, s, top_w, bot)
-        canvas.img.paste(water, (0, 0), mask)
-        canvas.water = (top_w, bot)
-        canvas.stand_top = bot + int((h - bot) * 0.2)
-        _row(canvas, rng, [HERB], int(w / 160), bot + 4, u * 0.06, 0.0)
-    elif place == "mountains":
-        _row(canvas, rng, [EVERGREEN], int(w / 90), hz + u * 0.02, u * 0.12, 0.35, avoid=avoid)
-        paste(canvas, ROCK, w * (0.9 if side <= 0 else 0.1), h - (h - hz) * 0.2, u * 0.14, rng.random() < 0.5)
-        canvas.scenery.append(om(SNOW_MOUNTAIN))
-    elif place == "city":
-        if landmark:
-            paste(canvas, HOUSE, w * (0.85 if side <= 0 else 0.15), hz + u * 0.06, u * 0.24)
-        paste(canvas, OFFICE, w * (0.7 if side <= 0 else 0.3), hz + u * 0.02, u * 0.3, fade=0.15)
-        ImageDraw.Draw(canvas.img).rectangle((0, hz + (h - hz) * 0.45, w, hz + (h - hz) * 0.62),
-                                             fill=_shade((120, 124, 134), light))  # fmt: skip
-        _row(canvas, rng, [DECIDUOUS], int(w / 300), hz + u * 0.08, u * 0.16, 0.1, avoid=avoid)
-        canvas.scenery.append(om(OFFICE))
-    elif place == "desert":
-        _row(canvas, rng, [CACTUS], 3, hz + u * 0.08, u * 0.16, 0.1, avoid=avoid)
-        canvas.scenery.append(om(CACTUS))
-    elif place == "snowland":
-        _ice(canvas, rng, hz, u)
-        canvas.scenery.append("painted:ice")
+
+def _sea(canvas: Canvas, land: _Land) -> Canvas:
+    w, h, hz, rng = land.w, land.h, land.hz, land.rng
+    _water(canvas, rng, land.s, hz, h)
+    beach = int(h - (h - hz) * rng.uniform(0.32, 0.42))
+    pts = _profile(w, beach, (h - hz) * 0.04, rng, 2)
+    ImageDraw.Draw(canvas.img).polygon([*pts, (w, h), (0, h)], fill=_shade(SAND[1], land.light))
+    canvas.water = (hz, beach)
+    canvas.stand_top = beach + int((h - beach) * 0.15)
     return canvas
+
+
+def _forest(canvas: Canvas, land: _Land) -> None:
+    w, h, hz, u, rng = land.w, land.h, land.hz, land.u, land.rng
+    _row(canvas, rng, [EVERGREEN], int(w / 45), hz - 2, u * 0.13, 0.5)
+    _row(canvas, rng, [EVERGREEN, land.tree], int(w / 110), hz + u * 0.06, u * 0.26, 0.22, avoid=land.avoid)
+    for x in (0.0, w * 1.0):  # tall firs framing the picture
+        paste(canvas, EVERGREEN, x + rng.uniform(-0.03, 0.03) * w, h - (h - hz) * 0.25,
+              (h - hz) * 0.75 + u * 0.25, rng.random() < 0.5)  # fmt: skip
+    canvas.scenery.append(om(EVERGREEN))
+
+
+def _field(canvas: Canvas, land: _Land) -> None:
+    w, h, hz, u, rng, season, tree = land.w, land.h, land.hz, land.u, land.rng, land.season, land.tree
+    if land.landmark:
+        paste(
+            canvas, tree, w * (0.82 if land.side <= 0 else 0.18), hz + u * 0.1, u * 0.42, rng.random() < 0.5
+        )
+    _row(canvas, rng, [tree, EVERGREEN], int(w / 260), hz, u * 0.1, 0.45)
+    if season != "winter":
+        flowers = [FALLEN_LEAF, MAPLE] if season == "autumn" else [TULIP, BLOSSOM]
+        _row(canvas, rng, flowers, int(w / 70), h - (h - hz) * 0.45, u * 0.045, 0.0, spread=6)
+    canvas.scenery.append(om(tree))
+
+
+def _village(canvas: Canvas, land: _Land) -> None:
+    w, hz, u, rng = land.w, land.hz, land.u, land.rng
+    houses = [HOUSE, GARDEN_HOUSE, HUT]
+    xs = [w * x for x in ((0.12, 0.3, 0.86) if land.side >= 0 else (0.14, 0.7, 0.88))]
+    for x in xs if land.landmark else xs[:1]:
+        paste(canvas, rng.choice(houses), x + rng.uniform(-20, 20), hz + u * 0.05, u * rng.uniform(0.2, 0.26))
+    _fence(canvas, hz + u * 0.12, u * 0.05, 0, w)
+    _row(canvas, rng, [land.tree], int(w / 300), hz, u * 0.14, 0.35)
+    canvas.scenery += [om(HOUSE)]
+
+
+def _castle(canvas: Canvas, land: _Land) -> None:
+    w, hz, u, rng = land.w, land.hz, land.u, land.rng
+    x = w * (0.78 if land.side <= 0 else 0.22)
+    _hills(canvas, rng, _mix(land.far, land.near, 0.3), hz + u * 0.02, u * 0.02, hz + int(u * 0.1))
+    if land.landmark:
+        paste(canvas, CASTLE, x, hz + u * 0.04, u * 0.42, rng.random() < 0.5, 0.12, inside=1.0)
+    _row(canvas, rng, [EVERGREEN, land.tree], int(w / 200), hz + u * 0.05, u * 0.14, 0.3,
+         avoid=(x - u * 0.25, x + u * 0.25))  # fmt: skip
+    canvas.scenery.append(om(CASTLE))
+
+
+def _lake(canvas: Canvas, land: _Land) -> None:
+    w, h, hz, u, rng = land.w, land.h, land.hz, land.u, land.rng
+    _row(canvas, rng, [EVERGREEN, land.tree], int(w / 90), hz + 2, u * 0.12, 0.4)
+    top_w, bot = hz + int((h - hz) * 0.08), hz + int((h - hz) * 0.42)
+    mask = Image.new("L", (w, h), 0)
+    ImageDraw.Draw(mask).ellipse((-w * 0.2, top_w, w * 1.2, bot + (bot - top_w)), fill=255)
+    ImageDraw.Draw(mask).rectangle((0, bot, w, h), fill=0)
+    water = canvas.img.copy()
+    tmp = Canvas(water, hz, hz, canvas.haze, land.light, sun=canvas.sun)
+    _water(tmp, rng, land.s, top_w, bot)
+    canvas.img.paste(water, (0, 0), mask)
+    canvas.water = (top_w, bot)
+    canvas.stand_top = bot + int((h - bot) * 0.2)
+    _row(canvas, rng, [HERB], int(w / 160), bot + 4, u * 0.06, 0.0)
+
+
+def _mountain_front(canvas: Canvas, land: _Land) -> None:
+    w, h, hz, u, rng = land.w, land.h, land.hz, land.u, land.rng
+    _row(canvas, rng, [EVERGREEN], int(w / 90), hz + u * 0.02, u * 0.12, 0.35, avoid=land.avoid)
+    paste(
+        canvas, ROCK, w * (0.9 if land.side <= 0 else 0.1), h - (h - hz) * 0.2, u * 0.14, rng.random() < 0.5
+    )
+    canvas.scenery.append(om(SNOW_MOUNTAIN))
+
+
+def _city(canvas: Canvas, land: _Land) -> None:
+    w, h, hz, u, rng, side = land.w, land.h, land.hz, land.u, land.rng, land.side
+    if land.landmark:
+        paste(canvas, HOUSE, w * (0.85 if side <= 0 else 0.15), hz + u * 0.06, u * 0.24)
+    paste(canvas, OFFICE, w * (0.7 if side <= 0 else 0.3), hz + u * 0.02, u * 0.3, fade=0.15)
+    ImageDraw.Draw(canvas.img).rectangle((0, hz + (h - hz) * 0.45, w, hz + (h - hz) * 0.62),
+                                         fill=_shade((120, 124, 134), land.light))  # fmt: skip
+    _row(canvas, rng, [DECIDUOUS], int(w / 300), hz + u * 0.08, u * 0.16, 0.1, avoid=land.avoid)
+    canvas.scenery.append(om(OFFICE))
+
+
+def _desert(canvas: Canvas, land: _Land) -> None:
+    _row(canvas, land.rng, [CACTUS], 3, land.hz + land.u * 0.08, land.u * 0.16, 0.1, avoid=land.avoid)
+    canvas.scenery.append(om(CACTUS))
+
+
+def _snowland(canvas: Canvas, land: _Land) -> None:
+    _ice(canvas, land.rng, land.hz, land.u)
+    canvas.scenery.append("painted:ice")
+
+
+#: The foreground of each outdoor place (sea, room, space and underwater are painted separately).
+_FRONT = {
+    "forest": _forest, "field": _field, "village": _village, "castle": _castle, "lake": _lake,
+    "mountains": _mountain_front, "city": _city, "desert": _desert, "snowland": _snowland,
+}  # fmt: skip
 
 
 def _ice(canvas: Canvas, rng: random.Random, hz: int, u: int) -> None:
@@ -662,7 +710,7 @@ def _room(canvas: Canvas, s: Setting, rng: random.Random, side: int) -> Canvas:
     d.rectangle((0, floor - h * 0.02, w, floor), fill=_mix(wood, (0, 0, 0), 0.3))
     # the window shows the world outside, at the scene's time of day
     ww, wh = int(min(w, h) * 0.34), int(min(w, h) * 0.3)
-    wx = int(w * (0.72 if side <= 0 else 0.1))
+    wx = int(w * {-1: 0.72, 0: 0.42, 1: 0.1}.get(side, 0.72))  # opposite the cast; between a pair
     wy = int(h * 0.14)
     outside = Image.new("RGB", (ww, wh))
     sky = _vgradient(ww, wh, *SKY[s.time], 1.0)

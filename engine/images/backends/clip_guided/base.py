@@ -12,8 +12,8 @@ from pathlib import Path
 
 from engine.backends import BackendStatus
 from engine.device import torch_device
-from engine.images.seed.requirements import EXTRA_HINT, missing_packages
-from engine.images.seed.weights import WeightFile, clip_file, describe_missing, download
+from engine.images.backends.clip_guided.requirements import EXTRA_HINT, missing_packages
+from engine.images.backends.clip_guided.weights import WeightFile, clip_file, describe_missing, download
 from engine.story import Scene, Story
 
 
@@ -75,7 +75,7 @@ class SeedIllustrator:
         Safe to call again (present files are kept); BackendUnavailable names the file that could
         not be fetched. For an asset step on machines with internet; never called by ``available``.
         """
-        from engine.images.seed.clip_model import fetch_clip
+        from engine.images.backends.clip_guided.clip_model import fetch_clip
 
         paths = [fetch_clip(self.options.clip_model)]
         paths += [download(file, self.name, timeout=60.0) for file in self.weight_files()[1:]]

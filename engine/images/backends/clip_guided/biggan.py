@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import StageError
-from engine.images.seed.base import ClipOptions, SeedIllustrator
-from engine.images.seed.requirements import BIGGAN_MODULES
-from engine.images.seed.weights import WeightFile, biggan_dir, biggan_files, download
+from engine.images.backends.clip_guided.base import ClipOptions, SeedIllustrator
+from engine.images.backends.clip_guided.requirements import BIGGAN_MODULES
+from engine.images.backends.clip_guided.weights import WeightFile, biggan_dir, biggan_files, download
 from engine.progress import StageReporter
 from engine.story import Scene, Story
 
 if TYPE_CHECKING:
-    from engine.images.seed.optimise import LoopResult
+    from engine.images.backends.clip_guided.optimise import LoopResult
 
 LATENTS_SUFFIX = ".biggan.pt"
 CONTINUITY_WEIGHT = 0.2  # pull towards the previous picture when its latents are not at hand
@@ -89,7 +89,7 @@ class BigGANIllustrator(SeedIllustrator):
         """Write the scene's picture to ``out_path`` (BigGAN's size, cropped to the video's aspect)."""
         import torch
 
-        from engine.images.seed import imageio
+        from engine.images.backends.clip_guided import imageio
 
         result, latents = self._generate(scene, story, size, report, init_image)
         imageio.save_image(result.image, out_path)
@@ -121,11 +121,11 @@ class BigGANIllustrator(SeedIllustrator):
     ) -> tuple[LoopResult, dict]:
         import torch
 
-        from engine.images.seed import biggan_model, imageio
-        from engine.images.seed.clip_model import load_clip
-        from engine.images.seed.guidance import ClipGuide, CutoutSettings
-        from engine.images.seed.optimise import run_loop
-        from engine.images.seed.prompt import clip_prompt
+        from engine.images.backends.clip_guided import biggan_model, imageio
+        from engine.images.backends.clip_guided.clip_model import load_clip
+        from engine.images.backends.clip_guided.guidance import ClipGuide, CutoutSettings
+        from engine.images.backends.clip_guided.optimise import run_loop
+        from engine.images.backends.clip_guided.prompt import clip_prompt
 
         options = self.options
         device = self.device()

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from engine.folder import attempt
-from engine.images.index import AssetIndex, Match
+from engine.images.backends.composer.index import AssetIndex, Match
 
 # Alternatives for named characters, so two girls (Маша and Даша) are told apart.
 _GIRLS = ("girl", "woman: blond hair", "woman: red hair", "woman: curly hair", "woman")
@@ -50,6 +50,20 @@ class Cast:
             asset = m.asset_id
             if named:
                 asset = self._free_variant(index, m.asset_id)
+            member = Member(key, asset, self._rng.random() < 0.5, m.kind, m.size)
+            self.members[key] = member
+        member.appearances += 1
+        return member
+
+    def assign_member(self, key: str, m: Match, index: AssetIndex) -> Member:
+        """A character of the story's cast, keyed by its cast key: two girls of one story get two
+        different drawings, and each keeps hers in every scene."""
+        member = self.members.get(key)
+        if member is None:
+            used = {mm.asset_id for mm in self.members.values()}
+            asset = m.asset_id
+            if asset in used and index.info(asset)["name"] in _GIRLS + _BOYS:
+                asset = self._free_variant(index, asset)
             member = Member(key, asset, self._rng.random() < 0.5, m.kind, m.size)
             self.members[key] = member
         member.appearances += 1
