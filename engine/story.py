@@ -61,7 +61,8 @@ class CastMember:
 
     key: str  # stable id used by scenes, e.g. "dragon" or "girl"
     name: str  # as the story calls them, in the story's language ("маленький дракон")
-    look_en: str = ""  # one line, English: what they look like and wear ("a small green dragon with a red scarf")
+    #: one line, English: what they look like and wear ("a small green dragon with a red scarf")
+    look_en: str = ""
     kind_en: str = ""  # one or two English words for what they are ("dragon", "girl"): picks drawings
     hero: bool = False
 
