@@ -82,16 +82,20 @@ def test_every_variable_is_documented_in_the_readme() -> None:
 
 
 def test_blocks_read_the_environment_only_through_settings() -> None:
-    """No engine module but settings.py reads a DIGITELLER_* variable itself (text and images: see
-    ALLOWED, until their owners move over)."""
-    allowed = {"engine/settings.py", "engine/text/assets.py", "engine/text/backends/rugpt3.py",
-               "engine/text/backends/gemma.py", "engine/images/assets.py"}  # fmt: skip
+    """No engine module but settings.py reads a DIGITELLER_* variable itself. The text and images
+    blocks are still moving over (their owners switch them to engine.settings); drop their entry
+    from ``moving`` once they have."""
+    moving = ("engine/text/", "engine/images/")
     reads = re.compile(
         r"environ(?:\.get)?\(\s*[\"']DIGITELLER_|getenv\(\s*[\"']DIGITELLER_|environ\[[\"']DIGITELLER_"
     )
-    offenders = [
-        str(path.relative_to(ROOT))
-        for path in (ROOT / "engine").rglob("*.py")
-        if reads.search(path.read_text("utf-8")) and str(path.relative_to(ROOT)) not in allowed
-    ]
+    offenders = []
+    for path in (ROOT / "engine").rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if (
+            rel != "engine/settings.py"
+            and not rel.startswith(moving)
+            and reads.search(path.read_text("utf-8"))
+        ):
+            offenders.append(rel)
     assert offenders == []
