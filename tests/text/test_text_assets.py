@@ -67,19 +67,30 @@ def test_doctor_reports_the_missing_model_and_how_to_get_it():
     assert not rows["rugpt3"].ready  # nothing in this test's empty model cache
 
 
-def test_llama_threads_follow_the_free_cores(monkeypatch):
+def test_llama_threads_follow_the_cores_other_processes_leave_free(monkeypatch):
     from engine.text.backends import threads
 
     monkeypatch.delenv("DIGITELLER_TEXT_THREADS", raising=False)
     monkeypatch.setattr("engine.device.cpu_threads", lambda: 2)
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.1, 0.1, 0.1))
-    assert threads.text_threads() == 2
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
-    assert threads.text_threads() == 1
-    monkeypatch.setattr(threads.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
-    assert threads.text_threads() == 1
+    for others, want in ((0.1, 2), (0.4, 2), (1.2, 1), (9.0, 1)):
+        monkeypatch.setattr(threads, "others_busy_cores", lambda o=others: o)
+        assert threads.text_threads() == want, others
     monkeypatch.setenv("DIGITELLER_TEXT_THREADS", "3")
     assert threads.text_threads() == 3 and threads.max_threads() == 3
+
+
+def test_our_own_busy_threads_do_not_count_as_others(monkeypatch):
+    """A generation keeps our own process busy; that must not halve the next one's threads."""
+    from engine.text.backends import threads
+
+    samples = iter([(0.0, 100.0, 10.0), (10.0, 119.0, 29.0)])  # 19 busy s, all of them ours
+    monkeypatch.setattr(threads, "_sample", lambda: next(samples))
+    monkeypatch.setattr(threads, "_last", None)
+    monkeypatch.setattr(threads.time, "sleep", lambda s: None)
+    assert threads.others_busy_cores() == 0.0
+    samples = iter([(20.0, 139.0, 39.0)])  # the next 10 s: 20 busy s, 10 of them ours
+    monkeypatch.setattr(threads, "_sample", lambda: next(samples))
+    assert threads.others_busy_cores() == 1.0
 
 
 def _fake_parts(tmp_path, monkeypatch, payload: bytes, parts: int = 3):
