@@ -25,6 +25,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "minors": join(rules.MINORS),
         "child_abuse": join(rules.CHILD_ABUSE),
         "gore": join(rules.GORE),
+        "nudity": join(rules.NUDITY),
     }
 
 
@@ -37,7 +38,8 @@ def classify(text: str) -> str | None:
     low = normalise(text)
     rx = _compiled()
     sexual = rx["sexual"].search(low) is not None
-    if rx["child_abuse"].search(low) or (sexual and rx["minors"].search(low)):
+    about_children = (sexual or rx["nudity"].search(low) is not None) and rx["minors"].search(low)
+    if rx["child_abuse"].search(low) or about_children:
         return "minors"
     if sexual:
         return "sexual"

@@ -66,6 +66,22 @@ SEXUAL: tuple[str, ...] = (
     r"\bmaking love\b",
 )
 
+#: Nudity: allowed on its own (the naked king of the fairy tale), refused together with a child.
+NUDITY: tuple[str, ...] = (
+    r"\bгол(?:ая|ый|ые|ой|ую|ого|ыми|ым|ых|еньк)\b",
+    r"\bнаг(?:ая|ой|ие|ую|ого|им|их|ишом)\b",
+    r"\bобнаж",
+    r"\bбез (?:одежды|трусов|белья)",
+    r"\bраздева",
+    r"\bраздел(?:ась|ся|ись|а|и)\b",
+    r"\bnaked\b",
+    r"\bnude\b",
+    r"\bnudity\b",
+    r"\bundress",
+    r"\bwithout (?:any )?clothes\b",
+    r"\bin (?:her|his|their) underwear\b",
+)
+
 #: Words that make sexual content about children (refused with its own message, never softened).
 MINORS: tuple[str, ...] = (
     r"\bреб[её]н",
@@ -145,6 +161,11 @@ GORE: tuple[str, ...] = (
     r"\bcannibal",
     r"\bgouged? out",
     r"\bblood (?:spurt|gush|splatter)",
+    r"\b(?:rips?|ripped|ripping|tears?|tore|torn) (?:out|open) (?:[\w']+ ){0,2}(?:guts|innards|eyes|hearts?)\b",
+    r"\b(?:rips?|ripped|ripping|spill\w*) (?:[\w']+ ){0,2}(?:guts|innards)\b",
+    r"\bguts (?:spill|everywhere|hanging)",
+    r"\bвырва\w* (?:глаз|сердц|кишк)",
+    r"\bвспор\w* (?:живот|брюх)",
 )
 
 #: Polite refusals in the user's language (shown by the bot as the hint; the CLI prints both).

@@ -18,6 +18,12 @@ REFUSED = {
     "A bloody massacre in the village": ("gore", "en"),
     "An erotic tale about a princess": ("sexual", "en"),
     "sexy schoolgirl story": ("minors", "en"),
+    "Голая девочка в лесу": ("minors", "ru"),
+    "Мальчик раздевается перед взрослым": ("minors", "ru"),
+    "A naked little girl story": ("minors", "en"),
+    "A story where the hero rips out the troll's guts": ("gore", "en"),
+    "A story where the hero rips out guts": ("gore", "en"),
+    "Волк вспорол живот охотнику": ("gore", "ru"),
 }
 ALLOWED = [
     "Дракон боялся темноты.",
@@ -25,6 +31,9 @@ ALLOWED = [
     "Рыцарь сражался с драконом и победил.",
     "Дракон пытался взлететь, но упал.",  # «пытался» is not «пытать»
     "Голый король вышел на площадь.",
+    "The emperor's new clothes: the king walks naked through the town.",
+    "Мальчик снял куртку и повесил её на крючок.",
+    "She wiped the tears from her eyes and smiled.",
     "Кот поцарапал лапу, и выступила капля крови.",
     "a scary ghost story",
     "The knight had the guts to face the dragon.",
