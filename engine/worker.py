@@ -361,7 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--warm",
         default="pipeline",
-        help="comma-separated engine modules / blocks to load at start (e.g. pipeline,text,speech; '' = none)",
+        help="comma-separated engine modules / blocks to load at start; 'text' also loads the writer's "
+        "model (e.g. pipeline,text; '' = none)",
     )
     p.add_argument("--engine", default="engine.jobs:PipelineEngine", help=argparse.SUPPRESS)
     p.add_argument("--id", default=None, help="worker id shown in /queue (default: host/pid)")

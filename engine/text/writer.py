@@ -23,6 +23,7 @@ from engine.errors import BackendUnavailable, StageError
 from engine.lang import detect_language, is_native
 from engine.progress import StageReporter
 from engine.story import CastMember, Scene, Story, StoryRequest
+from engine.text.base import Message
 from engine.text.cleanup import split_sentences
 from engine.text.filters import invented_words, other_script_tokens
 from engine.text.genres import choose_genre
@@ -145,6 +146,14 @@ class StoryWriter:
         self._backend = backend
         #: the model that writes (known once the backend is chosen; the spec until then)
         self.name: str = str(backend.name) if backend is not None else f"text:{self.spec}"
+
+    def warm(self) -> None:
+        """Load the model now and run one token through it, so a worker's first story does not pay
+        for the load (``python -m engine worker --warm text``); the registry keeps it loaded."""
+        if self._backend is None:
+            self._backend = select_backend(self.spec, [])
+            self.name = str(self._backend.name)
+        self._backend.chat([Message(role="user", content="Hello")], max_tokens=1, seed=0)
 
     def write(
         self, request: StoryRequest, report: StageReporter, *, chars_per_second: float | None = None

@@ -303,3 +303,10 @@ def test_a_model_that_writes_nothing_usable_is_a_clear_stage_error(fake_chat):
     fake = fake_chat(plan_json(6), lambda r, c: "Dragon went home wayward.", NAMES)
     with pytest.raises(StageError, match="almost no usable sentences"):
         write(fake)
+
+
+def test_warming_the_writer_runs_one_token_through_the_model(fake_chat):
+    """A worker warms its writer at start (`--warm text`): one tiny call, nothing written."""
+    fake = fake_chat(plan_json(6), fluent(), NAMES)
+    StoryWriter(backend=fake).warm()
+    assert len(fake.calls) == 1
