@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +301,8 @@ def _summary(story: Story, workdir: Path, output: Path) -> dict[str, Any]:
         "mood": story.mood,
         "seed": story.seed,
         "backends": story.backends,
+        "style_en": story.style_en,
+        "cast": [asdict(member) for member in story.cast],
         "scenes": [
             {
                 "index": s.index,
@@ -308,6 +311,14 @@ def _summary(story: Story, workdir: Path, output: Path) -> dict[str, Any]:
                 "keywords": s.keywords,
                 "keywords_en": s.keywords_en,
                 "mood": s.mood,
+                "characters": s.characters,
+                "place_en": s.place_en,
+                "time_of_day": s.time_of_day,
+                "action_en": s.action_en,
+                "tags_en": s.tags_en,
+                "image_backend": s.image_backend,
+                "image_prompt_used": s.image_prompt_used,
+                "image_seed": s.image_seed,
                 "image": str((workdir / s.image).resolve()) if s.image else None,
                 "frame": str((workdir / s.frame).resolve()) if s.frame else None,
                 "image_matches": s.image_matches,
@@ -338,8 +349,6 @@ def _voices(args: argparse.Namespace) -> int:
 
     voices = [v for v in catalogue() if args.lang in (None, v.lang)]
     if args.json:
-        from dataclasses import asdict
-
         print(json.dumps([asdict(v) for v in voices], ensure_ascii=False, indent=2))
         return 0
     print(f"{'id':<24} {'lang':<4} {'name':<16} {'gender':<7} {'backend':<8} {'licence':<18} status")

@@ -54,6 +54,8 @@ def _check_story_video(out: Path, lang: str, voice_backend: str) -> dict:
         assert scene["text"].strip() and scene["image_prompt"].strip()
         assert Path(scene["image"]).exists()
         assert scene["end"] > scene["start"]
+        # which backend drew the picture, from what prompt and seed (OUT.json's provenance)
+        assert scene["image_backend"] and scene["image_prompt_used"]
     assert abs(summary["video"]["duration"] - duration) < 1.0
     assert set(summary["timings"]) >= {"text", "speech", "images", "video"}
 
@@ -75,7 +77,9 @@ def test_russian_prompt_becomes_a_story_video(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = _check_story_video(out, "ru", "rhvoice:")
-    assert summary["backends"]["text"].startswith("gemma")
+    # the README's first command writes with the embedded instruction model, and OUT.json names it
+    assert summary["backends"]["text"].startswith("qwen2.5-coder-1.5b-instruct")
+    assert summary["cast"] and all(scene["characters"] for scene in summary["scenes"])
 
 
 @pytest.mark.slow
@@ -92,7 +96,8 @@ def test_english_prompt_uses_piper(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    _check_story_video(out, "en", "piper:")
+    summary = _check_story_video(out, "en", "piper:")
+    assert summary["backends"]["text"].startswith("qwen2.5-coder-1.5b-instruct")
 
 
 @pytest.mark.parametrize(

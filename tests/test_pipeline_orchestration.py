@@ -6,6 +6,7 @@ records its calls, so these tests check only what engine.pipeline decides.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from engine import pipeline
 from engine.blocks import Blocks
 from engine.errors import BackendUnavailable, Cancelled, StageError
 from engine.progress import CancelToken, Progress
-from engine.story import Scene, Story, StoryRequest
+from engine.story import CastMember, Scene, Story, StoryRequest
 
 
 class Fakes:
@@ -48,9 +49,21 @@ class Fakes:
         self._call("text")
         assert chars_per_second == 15.0  # the narrator's reading speed reaches the writer
         report(0.5, "half")
-        scenes = [Scene(index=i, text=f"Сцена {i}.") for i in range(3)]
+        scenes = [
+            Scene(
+                index=i, text=f"Сцена {i}.", characters=["cat"], place_en="a garden", action_en="the cat naps"
+            )
+            for i in range(3)
+        ]
+        cast = [CastMember("cat", "кот", look_en="a grey cat with a red collar", kind_en="cat", hero=True)]
         return Story(
-            prompt=request.prompt, lang="ru", genre="fairy_tale", title="T", text="...", scenes=scenes
+            prompt=request.prompt,
+            lang="ru",
+            genre="fairy_tale",
+            title="T",
+            text="...",
+            scenes=scenes,
+            cast=cast,
         )
 
     # speech
@@ -76,6 +89,11 @@ class Fakes:
         self._call("images")
         for s in story.scenes:
             s.image = f"images/scene_{s.index:02d}.png"
+            s.image_backend, s.image_prompt_used, s.image_seed = (
+                "fake",
+                f"a grey cat, scene {s.index}",
+                s.index,
+            )
 
     # upscale
     def fit_frames(self, story: Story, folder: Path, size, report) -> None:
@@ -233,3 +251,18 @@ def test_cli_refuses_to_mix_two_stories_in_one_workdir(
     assert fakes.calls[0] == "text"
     assert pipeline.load_request(tmp_path / "a.story").prompt == "Жила-была лиса"
     assert out.read_bytes() == b"mp4"
+
+
+def test_out_json_has_the_cast_the_scene_fields_and_who_drew_each_picture(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    from engine import cli
+
+    out = tmp_path / "cat.mp4"
+    assert cli.main(["story", "Жил-был кот", "-o", str(out), "--quiet"], blocks=fakes.blocks()) == 0
+    summary = json.loads(out.with_suffix(".json").read_text("utf-8"))
+    assert summary["cast"][0]["look_en"] == "a grey cat with a red collar"
+    for scene in summary["scenes"]:
+        assert scene["characters"] == ["cat"] and scene["action_en"] == "the cat naps"
+        assert scene["image_backend"] == "fake" and scene["image_seed"] == scene["index"]
+        assert scene["image_prompt_used"] == f"a grey cat, scene {scene['index']}"
