@@ -27,7 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from engine.text.base import ChatBackend, Message
 from engine.text.cleanup import clean_generation, drop_unfinished_tail, split_sentences
@@ -609,4 +609,13 @@ class ChatStoryWriter:
                 out.append((sentences, scene.plan))
         if not out:
             out.append((list(self.opening), self.plan.scenes[0] if self.plan.scenes else ScenePlan()))
+        # A vanished scene would leave a picture on screen twice as long as planned (the scene count
+        # follows the length): split the longest scenes again, each half showing its scene's plan.
+        while len(out) < len(self.scenes):
+            longest = max(range(len(out)), key=lambda k: sum(len(x) for x in out[k][0]))
+            sentences, plan = out[longest]
+            if len(sentences) < 2:
+                break
+            half = (len(sentences) + 1) // 2
+            out[longest : longest + 1] = [(sentences[:half], plan), (sentences[half:], replace(plan))]
         return out

@@ -310,3 +310,21 @@ def test_warming_the_writer_runs_one_token_through_the_model(fake_chat):
     fake = fake_chat(plan_json(6), fluent(), NAMES)
     StoryWriter(backend=fake).warm()
     assert len(fake.calls) == 1
+
+
+def test_a_scene_that_vanishes_is_made_up_by_splitting_the_longest(fake_chat):
+    """Every answer for one scene is rejected: the story still has as many scenes as planned."""
+    pool = russian_sentences()
+
+    def scene(request: str, call: int) -> str:
+        if "3_attempt" in request or "сцена 3" in request.lower():
+            return "Dragon went home wayward."
+        return " ".join(next(pool) for _ in range(asked_sentences(request)))
+
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), scene, NAMES)
+    story = write(fake)
+    planned = len(
+        next(c for c in fake.calls if c["schema"] is not None)["schema"]["properties"]["scenes"]["required"]
+    )
+    assert len(story.scenes) == planned
+    assert "wayward" not in story.text

@@ -26,7 +26,8 @@ def test_gemma_writes_a_coherent_russian_story(real_home):
     from engine.text import write_story
     from engine.text.backends.gemma import NAME
 
-    story = write_story(StoryRequest("Маленький дракон Искра боялся темноты.", seed=7), null_reporter())
+    request = StoryRequest("Маленький дракон Искра боялся темноты.", seed=7, text_backend="gemma")
+    story = write_story(request, null_reporter())
     assert story.backends["text"] == NAME
     assert story.lang == "ru"
     assert story.title and len(story.title) <= 60
