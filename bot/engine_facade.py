@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.jobs import PipelineEngine
 from engine.progress import CancelToken, Progress
 from engine.story import Story, StoryRequest
 
@@ -37,26 +38,9 @@ class Engine(Protocol):
     def default_voice(self, lang: str) -> str | None: ...
 
 
-class RealEngine:
-    """Production wiring: the engine's own modules, imported on first use."""
-
-    def run_story(
-        self,
-        request: StoryRequest,
-        folder: Path,
-        on_progress: Callable[[Progress], None],
-        cancel: CancelToken,
-    ) -> Story:
-        from engine import pipeline
-
-        return pipeline.run_story(request, folder, on_progress, cancel)
-
-    def revoice(
-        self, folder: Path, voice: str, on_progress: Callable[[Progress], None], cancel: CancelToken
-    ) -> Story:
-        from engine import pipeline
-
-        return pipeline.revoice(folder, voice, on_progress, cancel)
+class RealEngine(PipelineEngine):
+    """Production wiring: the pipeline's jobs as the workers run them (engine.jobs.PipelineEngine),
+    and the engine's prompt and voice helpers, each imported on first use."""
 
     def validate_prompt(self, prompt: str) -> str:
         from engine import text
