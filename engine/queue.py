@@ -20,7 +20,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,24 +243,7 @@ class JobQueue:
         return [h.job_id for h in self._jobs.values() if h.owner == owner and h.state != "finished"]
 
     def snapshot(self) -> list[JobInfo]:
-        now = time.monotonic()
-        rows = [
-            JobInfo(
-                h.job_id,
-                h.owner,
-                "running",
-                0,
-                (h.started_at or now) - h.submitted_at,
-                now - (h.started_at or now),
-                h.last_progress,
-            )
-            for h in self._running.values()
-        ]
-        rows += [
-            JobInfo(h.job_id, h.owner, "waiting", i + 1, now - h.submitted_at, None, None)
-            for i, h in enumerate(self._waiting)
-        ]
-        return rows
+        return snapshot_rows(self._running.values(), self._waiting)
 
     # ----------------------------------------------------------------- internals
     def _next_eligible(self) -> JobHandle | None:
@@ -389,6 +372,28 @@ class JobQueue:
                         handle.on_position(0)
                     except Exception:
                         log.exception("position listener of job %s failed", handle.job_id)
+
+
+def snapshot_rows(running: Iterable[JobHandle], waiting: Iterable[JobHandle]) -> list[JobInfo]:
+    """/queue's view of jobs, running first (position 0), then waiting in order; both queues use it."""
+    now = time.monotonic()
+    rows = [
+        JobInfo(
+            h.job_id,
+            h.owner,
+            "running",
+            0,
+            (h.started_at or now) - h.submitted_at,
+            now - (h.started_at or now),
+            h.last_progress,
+        )
+        for h in running
+    ]
+    rows += [
+        JobInfo(h.job_id, h.owner, "waiting", i + 1, now - h.submitted_at, None, None)
+        for i, h in enumerate(waiting)
+    ]
+    return rows
 
 
 def _reap(processes: list[Any], timeout: float) -> None:

@@ -36,7 +36,7 @@ from engine.distqueue.broker import JobBroker
 from engine.errors import Cancelled
 from engine.jobs import JobResult, JobSpec, error_from_dict, progress_from_dict
 from engine.progress import Progress
-from engine.queue import JobHandle, JobInfo, QueueRejected, QueueStopped, WorkerInfo
+from engine.queue import JobHandle, JobInfo, QueueRejected, QueueStopped, WorkerInfo, snapshot_rows
 
 log = logging.getLogger(__name__)
 # SendTaskError: taskiq wraps a failed XADD of a message (Redis restarting) in it.
@@ -266,26 +266,10 @@ class RedisQueue:
                 await asyncio.sleep(0.5)
 
     def snapshot(self) -> list[JobInfo]:
-        now = time.monotonic()
-        running = [h for h in self._handles.values() if h.state == "running"]
-        waiting = [h for h in self._handles.values() if h.state == "waiting"]
-        rows = [
-            JobInfo(
-                h.job_id,
-                h.owner,
-                "running",
-                0,
-                (h.started_at or now) - h.submitted_at,
-                now - (h.started_at or now),
-                h.last_progress,
-            )
-            for h in running
-        ]
-        rows += [
-            JobInfo(h.job_id, h.owner, "waiting", i + 1, now - h.submitted_at, None, None)
-            for i, h in enumerate(waiting)
-        ]
-        return rows
+        handles = list(self._handles.values())
+        return snapshot_rows(
+            [h for h in handles if h.state == "running"], [h for h in handles if h.state == "waiting"]
+        )
 
     def workers(self) -> list[WorkerInfo]:
         return list(self._workers)
