@@ -7,27 +7,14 @@ which imports engine.pipeline / engine.text / engine.speech only when first need
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
-from engine.jobs import PipelineEngine
-from engine.progress import CancelToken, Progress
-from engine.story import Story, StoryRequest
+from engine.jobs import PipelineEngine, StoryEngine
 
 
-class Engine(Protocol):
-    def run_story(
-        self,
-        request: StoryRequest,
-        folder: Path,
-        on_progress: Callable[[Progress], None],
-        cancel: CancelToken,
-    ) -> Story: ...
-
-    def revoice(
-        self, folder: Path, voice: str, on_progress: Callable[[Progress], None], cancel: CancelToken
-    ) -> Story: ...
+class Engine(StoryEngine, Protocol):
+    """What the bot needs of the engine: the jobs' two calls (engine.jobs.StoryEngine) and the
+    prompt and voice helpers the handlers use before a job exists."""
 
     def validate_prompt(self, prompt: str) -> str: ...
 
