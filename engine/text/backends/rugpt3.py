@@ -72,6 +72,41 @@ def _make_torchvision_importable() -> None:
         ensure_torchvision()
 
 
+def sample_continuation(
+    tok: Any,
+    model: Any,
+    ids: Any,
+    *,
+    seed: int,
+    temperature: float,
+    max_tokens: int,
+    stop: Sequence[str],
+    top_p: float,
+    top_k: int,
+    repetition_penalty: float,
+    always_sample: bool = False,
+) -> str:
+    """Sample up to ``max_tokens`` after ``ids`` with a transformers causal LM; the new text only,
+    cut at the first stop string. Shared by the ruGPT-3 and the HF chat backends (the caller holds
+    its lock: seeding and generating must not interleave with another call)."""
+    import torch
+
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        out = model.generate(
+            ids,
+            attention_mask=torch.ones_like(ids),
+            do_sample=always_sample or temperature > 0,
+            temperature=max(temperature, 1e-3),
+            top_p=top_p,
+            top_k=top_k,
+            repetition_penalty=repetition_penalty,
+            max_new_tokens=max_tokens,
+            pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0),
+        )
+    return cut_at_stop(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True), stop)
+
+
 @lru_cache(maxsize=2)
 def load_causal_lm(
     name_or_path: str, device: str, dtype: str = "", backend: str = "rugpt3"
@@ -139,7 +174,6 @@ class RuGPT3Backend:
         temperature: float = 0.8,
         stop: Sequence[str] = ("\n",),
     ) -> str:
-        import torch
 
         tok, model = self.tokenizer, self.model
         limit = int(
@@ -147,23 +181,19 @@ class RuGPT3Backend:
         )
         with self._lock:
             ids = tok(prompt, return_tensors="pt").input_ids[:, -(limit - max_tokens - 1) :].to(self.device)
-            torch.manual_seed(seed)
-            with torch.no_grad():
-                out = model.generate(
-                    ids,
-                    attention_mask=torch.ones_like(ids),
-                    do_sample=True,
-                    temperature=max(temperature, 1e-3),
-                    top_p=0.92,
-                    top_k=50,
-                    repetition_penalty=1.15,
-                    max_new_tokens=max_tokens,
-                    pad_token_id=tok.pad_token_id
-                    if tok.pad_token_id is not None
-                    else (tok.eos_token_id or 0),
-                )
-        text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
-        return cut_at_stop(text, stop)
+            return sample_continuation(
+                tok,
+                model,
+                ids,
+                seed=seed,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                stop=stop,
+                top_p=0.92,
+                top_k=50,
+                repetition_penalty=1.15,
+                always_sample=True,
+            )
 
     def chat(
         self,

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import BackendUnavailable
-from engine.text.backends.rugpt3 import load_causal_lm
-from engine.text.base import Message, cut_at_stop
+from engine.text.backends.rugpt3 import load_causal_lm, sample_continuation
+from engine.text.base import Message
 
 
 def resolve_model(spec: str) -> str:
@@ -75,8 +75,6 @@ class TransformersChatBackend:
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
     ) -> str:
-        import torch
-
         if schema is not None:
             messages = with_schema_request(messages, schema)
         tok, model = self.tokenizer, self.model
@@ -84,20 +82,15 @@ class TransformersChatBackend:
             ids = tok.apply_chat_template(
                 [dict(m) for m in messages], add_generation_prompt=True, return_tensors="pt", return_dict=True
             )["input_ids"].to(self.device)
-            torch.manual_seed(seed)
-            with torch.no_grad():
-                out = model.generate(
-                    ids,
-                    attention_mask=torch.ones_like(ids),
-                    do_sample=temperature > 0,
-                    temperature=max(temperature, 1e-3),
-                    top_p=0.9,
-                    top_k=40,
-                    repetition_penalty=1.1,
-                    max_new_tokens=max_tokens,
-                    pad_token_id=tok.pad_token_id
-                    if tok.pad_token_id is not None
-                    else (tok.eos_token_id or 0),
-                )
-        text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True)
-        return cut_at_stop(text, stop)
+            return sample_continuation(
+                tok,
+                model,
+                ids,
+                seed=seed,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                stop=stop,
+                top_p=0.9,
+                top_k=40,
+                repetition_penalty=1.1,
+            )
