@@ -3,9 +3,10 @@
 Designed around what a small (1.5B) instruct model does well and badly:
 
 1. **Plan first** (engine/text/plan.py): one JSON answer, constrained by a schema where the backend
-   can (llama.cpp), commits the model to a cast, a want, a problem, a helper or twist, a turning
-   point, an ending, and what each scene shows. The plan is in simple English (the model reasons
-   best there), except the title and the names, which are in the story's language.
+   can (llama.cpp), commits the model to a cast with their looks, a want, a problem, an ending, and
+   each scene's place, time and action (who is there and what to draw are read from the action).
+   The plan is in simple English (the model reasons best there); a Russian story's title and
+   names come at its end, in Russian (asked earlier, they turned every later field Russian).
 2. **Scene by scene, one conversation**: the user's own sentences open the story; each scene is
    one user turn ("scene 3 of 8, attempt: …, about 2 sentences") and one assistant turn. Because
    each prompt extends the previous conversation, llama.cpp re-evaluates only the new turn
@@ -34,11 +35,11 @@ from engine.text.cleanup import clean_generation, drop_unfinished_tail, split_se
 from engine.text.filters import SentenceCheck, invented_words, other_script_tokens
 from engine.text.genres import TONES
 from engine.text.plan import (
+    LOCAL_KEYS,
     CastPlan,
     Plan,
     ScenePlan,
     beat_sequence,
-    extract_json,
     fallback_plan,
     parse_plan,
     plan_schema,
@@ -72,6 +73,19 @@ BEAT_GOALS = {
     "turning_point": "the hero faces the problem bravely or cleverly and solves it",
     "ending": "a warm ending that answers the beginning",
 }
+#: The same goals in Russian, for a scene whose action the plan left empty (or repeated): an English
+#: goal in a Russian request came back translated word for word as the scene's first sentence.
+BEAT_GOALS_RU = {
+    "setting": "покажи, как живёт герой и чего он хочет или боится",
+    "problem": "у героя появляется трудность",
+    "attempt": "герой пробует справиться по-новому, но пока не выходит",
+    "helper": "кто-то помогает герою или даёт добрый совет",
+    "twist": "случается неожиданное, и это меняет дело",
+    "turning_point": "герой смело или хитро справляется с трудностью",
+    "ending": "тёплый конец, который отвечает на начало",
+}
+#: A sentence this close (word sets) to the scene's own instruction is the instruction echoed.
+ECHO_SIMILARITY = 0.5
 #: The model sometimes goes on to write the next instruction itself ("Scene 3 of 6. What happens: …"):
 #: generation stops there.
 ECHO_STOPS = ("Scene ", "Сцена ", "What happens", "Что происходит", "\n\n\n")
@@ -85,6 +99,8 @@ _META = re.compile(
     re.I,
 )
 _SPEAKER = re.compile(r'(^|(?<=[.!?"”]\s)|\n)([A-Z][a-z]+):\s*(["“])')
+#: The same in Russian («Дракон: "Вот и я!"»); «говорит» agrees with any name's gender.
+_SPEAKER_RU = re.compile(r'(^|(?<=[.!?"»”]\s)|\n)([А-ЯЁ][а-яё]+(?: [А-ЯЁ][а-яё]+)?):\s*["«“]([^"»”\n]+)["»”]')
 _HEADING = re.compile(
     r"^\s*(?:\*\*)?(?:scene|сцена|глава|chapter|часть|part|title|название)\s*\d*\s*(?:of|из)?\s*\d*\s*[:.\-—–]?"
     r"[^\n.!?]{0,60}\n",
@@ -160,6 +176,9 @@ RU_KINDS = {
     "frog": "лягушка",
 }
 
+
+#: The plan's own system prompt (a story-writing one, "only in Russian", made the model write the
+#: whole plan in Russian, and a plan in Russian loses its English picture fields).
 PLAN_SYSTEM = (
     "You are a children's author planning a story before writing it. You answer with one JSON object, "
     "in simple English. Nothing cruel, bloody or sexual."
@@ -244,33 +263,40 @@ class ChatStoryWriter:
         opening = " ".join(self.opening)
         beats = beat_sequence(self.n_scenes)
         scenes = "\n".join(f"{i + 1}_{b}: {BEAT_GOALS[b]}" for i, b in enumerate(beats))
+        local = LOCAL_KEYS.get(self.lang)
+        names = (
+            f" Only title_{local} and names_{local} (the cast's names, in cast order) are in {language}, "
+            f"as a {language} child would say them."
+            if local
+            else ""
+        )
+        opens = f"The story opens with: {opening}\n" if opening.strip() != self.prompt.strip() else ""
         text = (
             f"Plan {tone}, for young children, in exactly {self.n_scenes} scenes.\n"
-            f"The idea: {self.prompt}\n"
-            f"The story opens with: {opening}\n"
+            f"The idea: {self.prompt}\n{opens}"
             "Keep everything the idea promises: its hero, other characters, places, objects, the wish or fear.\n"
             f'The scenes (keys of "scenes"), in this order:\n{scenes}\n'
             "Write every field in simple English (names too; the story itself will be told in "
-            f"{language} later). The hero is the first cast member, then everyone else who appears (helpers, friends). key: one lowercase English word. "
-            "kind_en: what the character is (e.g. dragon, girl, owl). look_en: one line on what they look like "
-            "and wear. For each scene: characters (keys, hero first), place_en, time_of_day, action_en (what "
-            "happens, one clause), tags_en (3-4 things to draw). Every scene must move the story forward: no "
-            "scene repeats another.\nExample of one cast member: "
-            '{"key": "hedgehog", "name": "Tim", "kind_en": "hedgehog", '
+            f"{language} later).{names} The hero is the first cast member, then everyone else who appears "
+            "(helpers, friends). key: one lowercase English word. kind_en: what the character is (e.g. dragon, "
+            "girl, owl). look_en: one line on what they look like and wear. For each scene: place_en, "
+            "time_of_day, action_en (what happens, one clause that names who is there and the things that "
+            "matter). Every scene must move the story forward: no scene repeats another.\n"
+            'Example of one cast member: {"key": "hedgehog", "name": "Tim", "kind_en": "hedgehog", '
             '"look_en": "a small brown hedgehog with a green scarf"}'
         )
         return [Message(role="system", content=PLAN_SYSTEM), Message(role="user", content=text)]
 
     def make_plan(self) -> Plan:
         started = time.monotonic()
-        max_tokens = 260 + 70 * self.n_scenes
+        max_tokens = 220 + 50 * self.n_scenes
         try:
             answer = self.backend.chat(
                 self.plan_request(),
                 max_tokens=max_tokens,
                 seed=self.seed,
                 temperature=0.5,
-                schema=plan_schema(self.n_scenes),
+                schema=plan_schema(self.n_scenes, self.lang),
             )
         except ValueError as exc:  # a grammar the backend could not build, a context overflow
             log.warning("plan request failed: %s", exc)
@@ -345,53 +371,21 @@ class ChatStoryWriter:
             scene.tags_en = [t for t in scene.tags_en if not other_script_tokens(t, "en")]
 
     def localise(self) -> None:
-        """Russian names and title for the English plan: one small JSON answer, checked like story text.
+        """The names and title the story says, from the plan's own ``names_ru``/``title_ru`` fields
+        (the plan asks for them last, so they cost no second call).
 
         The plan is English because the model plans better in English; the story needs the names
         as a Russian child would hear them. Names that fail the checks fall back to the prompt's
-        hero (for the hero) or to the English kind (the scene writer translates it in context).
+        hero (for the hero) or to the character's kind in Russian (RU_KINDS).
         """
         if self.lang == "en" or not self.plan.from_model:
             self.plan.cast[0].name = self.plan.cast[0].name if self.lang == "en" else self.hero.name
             return
-        keys = [c.key for c in self.plan.cast]
-        cast_names = {c.name for c in self.plan.cast}
-        extra = [n for n in self._action_names() if n not in cast_names]
-        listing = "\n".join(f"- {c.key}: {c.name} ({c.kind_en})" for c in self.plan.cast)
-        listing += "".join(f"\n- name_{i}: {n}" for i, n in enumerate(extra))
-        fields = [*keys, *(f"name_{i}" for i in range(len(extra)))]
-        schema = {
-            "type": "object",
-            "properties": {
-                "title": {"type": "string", "maxLength": 60},
-                **{k: {"type": "string", "maxLength": 40} for k in fields},
-            },
-            "required": ["title", *fields],
-        }
-        request = [
-            Message(
-                role="system", content="You translate names for a Russian children's book. Answer in JSON."
-            ),
-            Message(
-                role="user",
-                content=f"Story title: {self.plan.title}\nCharacters:\n{listing}\n"
-                f"The hero is «{self.hero.name}» in the Russian text. Give the title and each character's name "
-                "in natural Russian (e.g. owl → сова, Tim the hedgehog → ёжик Тим).",
-            ),
-        ]
-        try:
-            answer = self.backend.chat(
-                request, max_tokens=40 + 24 * len(fields), seed=self.seed, temperature=0.2, schema=schema
-            )
-        except ValueError:
-            answer = ""
-        self.generations += 1
-        data = extract_json(answer) or {}
-        title = str(data.get("title") or "").strip(' «»"')
+        title = self.plan.title_local
         self.plan.title = title if self._sayable(title) else ""
         for i, member in enumerate(self.plan.cast):
             english = member.name
-            name = str(data.get(member.key) or "").strip(' «»"')
+            name = member.name_local.strip(' «»"')
             if (
                 i == 0
                 and (not self._sayable(name) or self.hero_lemma not in _lemmas(name))
@@ -402,10 +396,6 @@ class ChatStoryWriter:
                 )  # the model renamed the prompt's creature; a house or a stair is no hero
             member.name = name if self._sayable(name) else RU_KINDS.get(member.kind_en.lower(), "друг")
             self.local_names[english] = member.name
-        for i, english in enumerate(extra):
-            name = str(data.get(f"name_{i}") or "").strip(' «»"')
-            if name and not other_script_tokens(name, "ru"):
-                self.local_names[english] = name
 
     def _sayable(self, text: str) -> bool:
         return bool(text) and not other_script_tokens(text, self.lang) and not invented_words(text, self.lang)
@@ -418,7 +408,7 @@ class ChatStoryWriter:
         scene = self.plan.scenes[index]
         names = {c.key: c.name for c in self.plan.cast}
         who = ", ".join(names.get(k, k) for k in scene.characters) or self.plan.cast[0].name
-        goal = scene.action_en or BEAT_GOALS.get(scene.beat, "")
+        goal = scene.action_en or (BEAT_GOALS_RU if self.lang == "ru" else BEAT_GOALS).get(scene.beat, "")
         for english, local in self.local_names.items():
             goal = re.sub(rf"\b{re.escape(english)}\b", local, goal)
         sentences = max(1, round(budget / SENTENCE_CHARS[self.lang]))
@@ -468,6 +458,8 @@ class ChatStoryWriter:
         text = _LEAD_IN.sub("", text)
         if self.lang == "en":  # screenplay lines («Lucy: "Wow!"») become prose
             text = _SPEAKER.sub(r"\1\2 said, \3", text)
+        else:
+            text = _SPEAKER_RU.sub(r"\1\2 говорит: «\3»", text)
         text = clean_generation(text).replace("\n", " ").strip()
         if text.count("«") != text.count("»"):  # a stray quote mark from the prompt's quoting
             text = text.replace("«", "").replace("»", "")
@@ -476,11 +468,16 @@ class ChatStoryWriter:
 
     def judge(self, sentences: list[str], scene: SceneText) -> tuple[list[str], int]:
         """(accepted sentences, number rejected) — each against the story so far and the earlier ones."""
+        from engine.text.cleanup import word_set_similarity
+
         accepted: list[str] = []
         bad = 0
         local = SentenceCheck(self.lang, self.check.names, [*self.check.previous, *scene.sentences])
+        goals = [BEAT_GOALS_RU.get(scene.plan.beat, ""), BEAT_GOALS.get(scene.plan.beat, "")]
         for s in sentences:
             reason = "talks about the story" if _META.search(s) else local.problem(s)
+            if not reason and any(word_set_similarity(s, g) >= ECHO_SIMILARITY for g in goals):
+                reason = "echoes the instruction"
             if reason:
                 bad += 1
                 scene.rejected.append((s, reason))
@@ -498,7 +495,7 @@ class ChatStoryWriter:
     def write_scene(self, index: int) -> SceneText:
         scene = SceneText(self.plan.scenes[index])
         budget = self.budget_for(index)
-        request = self.first_turn(index, budget) if not self.messages else self.scene_request(index, budget)
+        request = self.first_turn(index, budget) if not self.scenes else self.scene_request(index, budget)
         base = self.messages or [Message(role="system", content=system_prompt(self.lang, self.genre))]
         convo = [*base, Message(role="user", content=request)]
         best: tuple[int, int, list[str]] | None = None
@@ -548,21 +545,25 @@ class ChatStoryWriter:
         return kept
 
     def _extend(self, convo: list[Message], scene: SceneText, missing: int, index: int) -> bool:
-        """A scene that came out short is asked to go on once (the conversation stays cached)."""
+        """A scene that came out short is asked to go on (the conversation stays cached); True when
+        it grew. Length is a promise, so a continuation rejected whole is sampled once more."""
         more = max(1, round(missing / SENTENCE_CHARS[self.lang]))
         if self.lang == "ru":
             text = f"Продолжи эту сцену: ещё {more} {_ru_sentences(more)} по-русски."
         else:
             text = f"Continue this scene with {more} more sentence{'s' if more > 1 else ''}."
         convo.append(Message(role="user", content=text))
-        answer = self._ask(convo, missing, self.seed * 7 + index, TEMPERATURE)
-        accepted, _ = self.judge(self.clean_answer(answer), scene)
-        if accepted:
-            scene.sentences.extend(accepted)
-            convo.append(Message(role="assistant", content=" ".join(accepted)))
-            convo[-3] = Message(role="assistant", content=" ".join(scene.sentences))
-            del convo[-2:]  # one assistant turn per scene keeps the next prompt's prefix cached
-            return True
+        for attempt in range(2):  # a continuation that only repeats the story is sampled once more, hotter
+            answer = self._ask(
+                convo, missing, self.seed * 7 + index + 101 * attempt, TEMPERATURE + 0.15 * attempt
+            )
+            accepted, _ = self.judge(self.clean_answer(answer), scene)
+            if accepted:
+                scene.sentences.extend(accepted)
+                convo.append(Message(role="assistant", content=" ".join(accepted)))
+                convo[-3] = Message(role="assistant", content=" ".join(scene.sentences))
+                del convo[-2:]  # one assistant turn per scene keeps the next prompt's prefix cached
+                return True
         convo.pop()
         return False
 

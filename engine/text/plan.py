@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TIMES_OF_DAY = ("morning", "day", "evening", "night")
+#: Story languages whose plan also carries local names: the suffix of their fields ("name_ru").
+LOCAL_KEYS = {"ru": "ru"}
 BEATS = ("setting", "problem", "attempt", "helper", "twist", "turning_point", "ending")
 MAX_CAST = 4
 
@@ -29,6 +31,7 @@ class CastPlan:
     name: str  # in the story's language
     kind_en: str = ""
     look_en: str = ""
+    name_local: str = ""  # the name as the story's language says it («ёжик Тим»), when the plan gave one
 
 
 @dataclass
@@ -44,6 +47,7 @@ class ScenePlan:
 @dataclass
 class Plan:
     title: str = ""
+    title_local: str = ""  # the title in the story's language, when the plan gave one
     cast: list[CastPlan] = field(default_factory=list)
     want: str = ""
     problem: str = ""
@@ -86,40 +90,51 @@ def scene_keys(n_scenes: int) -> list[str]:
     return [f"{i + 1}_{b}" for i, b in enumerate(beat_sequence(n_scenes))]
 
 
-def plan_schema(n_scenes: int) -> dict[str, Any]:
+def plan_schema(n_scenes: int, lang: str = "en") -> dict[str, Any]:
     """The JSON schema the model's plan must follow (llama.cpp turns it into a grammar).
 
     Scenes are an object keyed by number and beat ("3_attempt"), not a list: a small model writing
     a list drifts into repeating its first scenes, while a key that names the beat it is filling
     keeps each scene on its own step of the plot.
+
+    Every field costs generated tokens (on 2 CPU cores the plan was a third of the text stage), so
+    the schema asks only for what cannot be derived: who is present and what to draw are read from
+    each scene's action afterwards (``characters_in``, ``picture_tags``), and the plot in between
+    (attempts, turning point) is what the scenes' actions already say. A Russian story's plan
+    ends with the title and the cast's names in Russian (``title_ru``, ``names_ru`` in cast order),
+    so no second call translates them.
     """
     keys = scene_keys(n_scenes)
     short = {"type": "string", "maxLength": 100}
-    cast_item = {
-        "type": "object",
-        "properties": {
-            "key": {"type": "string", "maxLength": 20},
-            "name": {"type": "string", "maxLength": 40},
-            "kind_en": {"type": "string", "maxLength": 24},
-            "look_en": {"type": "string", "maxLength": 90},
-        },
-        "required": ["key", "name", "kind_en", "look_en"],
+    local = LOCAL_KEYS.get(lang)
+    cast_fields: dict[str, Any] = {
+        "key": {"type": "string", "maxLength": 20},
+        "name": {"type": "string", "maxLength": 40},
+        "kind_en": {"type": "string", "maxLength": 24},
+        "look_en": {"type": "string", "maxLength": 90},
     }
+    cast_item = {"type": "object", "properties": cast_fields, "required": list(cast_fields)}
     scene_item = {
         "type": "object",
         "properties": {
-            "characters": {
-                "type": "array",
-                "items": {"type": "string", "maxLength": 20},
-                "maxItems": MAX_CAST,
-            },
             "place_en": {"type": "string", "maxLength": 60},
             "time_of_day": {"type": "string", "enum": list(TIMES_OF_DAY)},
             "action_en": {"type": "string", "maxLength": 110},
-            "tags_en": {"type": "array", "items": {"type": "string", "maxLength": 20}, "maxItems": 4},
         },
-        "required": ["characters", "place_en", "time_of_day", "action_en", "tags_en"],
+        "required": ["place_en", "time_of_day", "action_en"],
     }
+    # the local title and names come last: asked for earlier, they pulled every field after them
+    # into that language (and the picture fields must stay English)
+    local_fields: dict[str, Any] = {}
+    if local:
+        local_fields = {
+            f"title_{local}": {"type": "string", "maxLength": 60},
+            f"names_{local}": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 40},
+                "maxItems": MAX_CAST,
+            },
+        }
     return {
         "type": "object",
         "properties": {
@@ -132,27 +147,15 @@ def plan_schema(n_scenes: int) -> dict[str, Any]:
             },
             "want": short,
             "problem": short,
-            "attempts": short,
-            "helper": short,
-            "turning_point": short,
             "ending": short,
             "scenes": {
                 "type": "object",
                 "properties": {k: scene_item for k in keys},
                 "required": keys,
             },
+            **local_fields,
         },
-        "required": [
-            "title",
-            "cast",
-            "want",
-            "problem",
-            "attempts",
-            "helper",
-            "turning_point",
-            "ending",
-            "scenes",
-        ],
+        "required": ["title", "cast", "want", "problem", "ending", "scenes", *local_fields],
     }
 
 
@@ -200,11 +203,15 @@ def _key(value: str) -> str:
     return key[:20]
 
 
-def _cast(raw: Any, hero: CastPlan) -> list[CastPlan]:
-    """The model's cast, cleaned: unique keys, names present, the hero first; at least the hero."""
+def _cast(raw: Any, hero: CastPlan, local: Any = None) -> list[CastPlan]:
+    """The model's cast, cleaned: unique keys, names present, the hero first; at least the hero.
+    ``local``: the names in the story's language, in the model's cast order."""
+    local_names = [_text(n, 40).strip("«»\"' ") for n in local] if isinstance(local, list) else []
     cast: list[CastPlan] = []
     seen: set[str] = set()
-    for item in raw if isinstance(raw, list) else []:
+    if isinstance(raw, dict):  # {"dragon": {"name": …}, …}: keyed by the cast keys
+        raw = [{"key": k, **v} if isinstance(v, dict) else v for k, v in raw.items()]
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
         if not isinstance(item, dict):
             continue
         name = _text(item.get("name"), 40)
@@ -213,7 +220,8 @@ def _cast(raw: Any, hero: CastPlan) -> list[CastPlan]:
         if not name or key in seen:
             continue
         seen.add(key)
-        cast.append(CastPlan(key, name, kind, _text(item.get("look_en"), 120)))
+        name_local = local_names[i] if i < len(local_names) else ""
+        cast.append(CastPlan(key, name, kind, _text(item.get("look_en"), 120), name_local))
         if len(cast) == MAX_CAST:
             break
     if not cast:
@@ -221,27 +229,58 @@ def _cast(raw: Any, hero: CastPlan) -> list[CastPlan]:
     return cast
 
 
-def _scene(raw: Any, beat: str, keys: list[str]) -> ScenePlan:
-    item = raw if isinstance(raw, dict) else {}
-    chars_raw = item.get("characters")
-    characters: list[str] = []
-    for c in chars_raw if isinstance(chars_raw, list) else []:
+def _words(text: str) -> set[str]:
+    """Lowercase English words with a plural -s dropped ("owls" and "owl" meet)."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z]+", text.lower())}
+
+
+def characters_in(action: str, cast: list[CastPlan], listed: Any = None) -> list[str]:
+    """Cast keys present in a scene: those the plan listed, else those its action names (by name,
+    key or kind); the hero always comes first — a children's story follows its hero."""
+    keys = [c.key for c in cast]
+    found: list[str] = []
+    for c in listed if isinstance(listed, list) else []:
         k = _key(_text(c, 20))
         match = next((key for key in keys if key == k or (k and (k in key or key in k))), None)
-        if match and match not in characters:
-            characters.append(match)
-    if not characters:
-        characters = keys[:1]
+        if match and match not in found:
+            found.append(match)
+    if not found:
+        said = _words(action)
+        found = [c.key for c in cast if said & _words(f"{c.name} {c.key} {c.kind_en}")]
+    hero = keys[:1]
+    return hero + [k for k in found if k not in hero]
+
+
+def picture_tags(action: str, place: str, cast: list[CastPlan], limit: int = 4) -> list[str]:
+    """Things to draw in a scene: the nouns (with their adjectives) of its action and place that are
+    not the cast ("a lost star", "lantern") — what the plan's tags used to spend tokens on."""
+    from engine.text.keywords import extract_keywords
+
+    taken: set[str] = set()
+    for c in cast:
+        taken |= _words(f"{c.name} {c.key} {c.kind_en}")
+    tags: list[str] = []
+    for kw in extract_keywords(f"{action}. {place}", "en", limit=limit + len(cast)):
+        if kw.pos == "NOUN" and not (_words(kw.phrase) & taken) and kw.phrase.lower() not in tags:
+            tags.append(kw.phrase.lower())
+    return tags[:limit]
+
+
+def _scene(raw: Any, beat: str, cast: list[CastPlan]) -> ScenePlan:
+    item = raw if isinstance(raw, dict) else {}
+    action = _text(item.get("action_en"), 140)
+    place = _text(item.get("place_en"), 60)
     time_of_day = _text(item.get("time_of_day"), 10).lower()
     tags_raw = item.get("tags_en")
     tags = [_text(t, 24).lower() for t in (tags_raw if isinstance(tags_raw, list) else [])]
+    tags = [t for t in tags if t][:5] or picture_tags(action, place, cast)
     return ScenePlan(
         beat=beat,
-        characters=characters,
-        place_en=_text(item.get("place_en"), 60),
+        characters=characters_in(action, cast, item.get("characters")),
+        place_en=place,
         time_of_day=time_of_day if time_of_day in TIMES_OF_DAY else "",
-        action_en=_text(item.get("action_en"), 140),
-        tags_en=[t for t in tags if t][:5],
+        action_en=action,
+        tags_en=tags,
     )
 
 
@@ -255,8 +294,8 @@ def parse_plan(answer: str, n_scenes: int, hero: CastPlan) -> Plan:
     data = extract_json(answer)
     if data is None:
         return fallback_plan(n_scenes, hero)
-    cast = _cast(data.get("cast"), hero)
-    keys = [c.key for c in cast]
+    local_names = next((v for k, v in data.items() if k.startswith("names_")), None)
+    cast = _cast(data.get("cast"), hero, local_names)
     raw_scenes = data.get("scenes")
     if isinstance(raw_scenes, dict):  # keyed by "1_setting", …: in key order (numbers first)
         raw_list = [v for _, v in sorted(raw_scenes.items(), key=lambda kv: _order(kv[0]))]
@@ -266,11 +305,19 @@ def parse_plan(answer: str, n_scenes: int, hero: CastPlan) -> Plan:
     if not raw_list and not any(_text(data.get(k)) for k in ("want", "problem", "ending")):
         return fallback_plan(n_scenes, hero)  # a refusal or an empty object: nothing to build on
     # the beats are ours (the prompt lists them in order), the model fills in what each scene shows
-    scenes = [_scene(raw_list[i] if i < len(raw_list) else None, beats[i], keys) for i in range(n_scenes)]
+    scenes = [_scene(raw_list[i] if i < len(raw_list) else None, beats[i], cast) for i in range(n_scenes)]
     if len(raw_list) > n_scenes and n_scenes >= 2:  # the model's last scene is its ending: keep it last
-        scenes[-1] = _scene(raw_list[-1], "ending", keys)
+        scenes[-1] = _scene(raw_list[-1], "ending", cast)
     return Plan(
         title=_text(data.get("title"), 60).strip("«»\"' "),
+        title_local=next(
+            (
+                _text(v, 60).strip("«»\"' ")
+                for k, v in data.items()
+                if k.startswith("title_") and k != "title_en"
+            ),
+            "",
+        ),
         cast=cast,
         want=_text(data.get("want")),
         problem=_text(data.get("problem")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -48,8 +49,10 @@ def _isolated_home(tmp_path, monkeypatch):
 class FakeChat:
     """A ChatBackend (instruct) that answers plan requests from ``plan`` and scene requests from ``scene``.
 
-    ``plan`` is the JSON text (or any text) returned when a schema is asked for; ``scene`` is a
-    function (request text, call number) → answer. Every call's messages are recorded.
+    ``plan`` is the JSON text (or any text) returned when a schema is asked for; ``names`` (JSON:
+    ``title_ru`` and ``names_ru``) is added to the end of a plan that is a JSON object, as the model
+    writes them there; ``scene`` is a function (request text, call number) → answer. Every call's
+    messages are recorded.
     """
 
     instruct = True
@@ -67,9 +70,16 @@ class FakeChat:
         call = {"messages": list(messages), "max_tokens": max_tokens, "seed": seed, "schema": schema}
         self.calls.append(call)
         if schema is not None:
-            if "scenes" in schema.get("properties", {}):
-                return self._plan(schema) if callable(self._plan) else self._plan
-            return self._names
+            answer = self._plan(schema) if callable(self._plan) else self._plan
+            try:
+                data = json.loads(answer)
+            except ValueError:
+                return answer
+            return (
+                json.dumps({**data, **json.loads(self._names)}, ensure_ascii=False)
+                if isinstance(data, dict)
+                else answer
+            )
         scene_calls = sum(1 for c in self.calls if c["schema"] is None)
         return self._scene(messages[-1]["content"], scene_calls)
 

@@ -103,7 +103,25 @@ ACTIONS = [
     "the river sparkles brightly",
     "friends wave goodbye",
 ]
-NAMES = '{"title": "Храбрый дракон", "dragon": "дракон Искра", "owl": "сова"}'
+NAMES = '{"title_ru": "Храбрый дракон", "names_ru": ["дракон Искра", "сова"]}'
+
+
+def bare_writer(fake_chat, lang: str, opening: str, hero: str):
+    """A ChatStoryWriter on a silent fake, for testing its pieces one by one."""
+    from engine.text.chat_writer import ChatStoryWriter
+    from engine.text.plan import CastPlan
+
+    return ChatStoryWriter(
+        fake_chat("{}", fluent()),
+        prompt="p",
+        lang=lang,
+        genre="fairy_tale",
+        opening=[opening],
+        hero=CastPlan("hero", hero),
+        n_scenes=4,
+        target_chars=500,
+        seed=1,
+    )
 
 
 def write(fake, prompt="Жил-был маленький дракон, который боялся темноты.", **kw):
@@ -187,7 +205,7 @@ def test_a_model_that_refuses_to_plan_still_gets_a_story(fake_chat):
 
 def test_a_renamed_hero_is_brought_back(fake_chat):
     names = (
-        '{"title": "Змейка", "dragon": "змейка", "owl": "сова"}'  # the model turned the dragon into a snake
+        '{"title_ru": "Змейка", "names_ru": ["змейка", "сова"]}'  # the model turned the dragon into a snake
     )
     fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), names)
     story = write(fake)
@@ -253,24 +271,17 @@ def test_the_coding_assistant_never_speaks_in_the_story(fake_chat):
 
 
 def test_screenplay_lines_become_prose_and_system_prompt_echoes_go(fake_chat):
-    from engine.text.chat_writer import ChatStoryWriter
-    from engine.text.plan import CastPlan
-
-    writer = ChatStoryWriter(
-        fake_chat("{}", fluent()),
-        prompt="p",
-        lang="en",
-        genre="fairy_tale",
-        opening=["A girl walked."],
-        hero=CastPlan("hero", "the girl"),
-        n_scenes=4,
-        target_chars=500,
-        seed=1,
-    )
+    writer = bare_writer(fake_chat, "en", "A girl walked.", "the girl")
     assert writer.clean_answer('Lucy: "Look at the path!" Max: "Let us go."') == [
         'Lucy said, "Look at the path!"',
         'Max said, "Let us go."',
     ]
+    writer.lang = "ru"
+    answer = writer.clean_answer('Лили проснулась. Дракон: "О, Лили! Я здесь!" Майкл Джонсон: "Я помогу."')
+    assert (
+        " ".join(answer)
+        == "Лили проснулась. Дракон говорит: «О, Лили! Я здесь!» Майкл Джонсон говорит: «Я помогу.»"
+    )
     fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), NAMES)
     pool = russian_sentences()
     fake._scene = lambda r, c: (
@@ -328,3 +339,44 @@ def test_a_scene_that_vanishes_is_made_up_by_splitting_the_longest(fake_chat):
     )
     assert len(story.scenes) == planned
     assert "wayward" not in story.text
+
+
+def test_the_plan_brings_the_russian_names_so_one_call_plans_everything(fake_chat):
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), NAMES)
+    story = write(fake)
+    assert sum(1 for c in fake.calls if c["schema"] is not None) == 1
+    assert "names_ru" in fake.calls[0]["schema"]["properties"]
+    assert story.title == "Храбрый дракон" and [c.name for c in story.cast] == ["дракон Искра", "сова"]
+
+
+def test_a_continuation_that_only_repeats_is_sampled_once_more(fake_chat):
+    pool = russian_sentences()
+    first = next(pool)
+    asked: list[str] = []
+
+    def scene(request: str, call: int) -> str:
+        asked.append(request)
+        if request.startswith("Продолжи эту сцену") and asked.count(request) == 1:
+            return first  # the story's own sentence again: rejected whole
+        return next(pool)  # one sentence where several were asked: the scene comes out short
+
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), scene, NAMES)
+    story = write(fake, duration=60)
+    scene_calls = [c for c in fake.calls if c["schema"] is None]
+    assert story.text.count(first) == 1
+    assert any(asked.count(r) >= 2 for r in asked if r.startswith("Продолжи эту сцену"))
+    assert len(scene_calls) > len(story.scenes)
+    assert len(story.text) >= 0.7 * target_chars(60, "ru", 13.0)
+
+
+def test_a_sentence_that_echoes_the_instruction_is_dropped(fake_chat):
+    from engine.text.chat_writer import SceneText
+    from engine.text.plan import ScenePlan
+
+    writer = bare_writer(fake_chat, "ru", "Жил-был дракон.", "дракон")
+    scene = SceneText(ScenePlan(beat="twist"))
+    accepted, bad = writer.judge(
+        ["Случается неожиданное, и это меняет дело.", "Дракон нашёл фонарик у реки."], scene
+    )
+    assert accepted == ["Дракон нашёл фонарик у реки."] and bad == 1
+    assert scene.rejected[0][1] == "echoes the instruction"

@@ -106,3 +106,49 @@ def test_beat_sequences_start_with_the_problem_and_end_with_the_ending():
         assert len(seq) == n and seq[-1] == "ending"
         if n >= 4:
             assert seq[:2] == ["setting", "problem"] and seq[-2] == "turning_point"
+
+
+def test_the_schema_asks_only_for_what_cannot_be_derived_and_local_names_last():
+    scene = plan_schema(6)["properties"]["scenes"]["properties"]["1_setting"]
+    assert set(scene["required"]) == {"place_en", "time_of_day", "action_en"}
+    assert "names_ru" not in plan_schema(6)["properties"]
+    ru = plan_schema(6, "ru")
+    assert list(ru["properties"])[-2:] == ["title_ru", "names_ru"]  # after every English field
+    assert ru["required"][-2:] == ["title_ru", "names_ru"]
+
+
+def test_who_is_there_and_what_to_draw_come_from_the_action():
+    data = _plan(6)
+    data["scenes"] = {
+        k: {"place_en": "a snowy forest", "time_of_day": "night", "action_en": a}
+        for k, a in zip(
+            scene_keys(6),
+            [
+                "Spark hides in his cave",
+                "Hoot the owl brings a golden lantern",
+                "the owls sing to Spark",
+                "a storm breaks the old bridge",
+                "nobody is there",
+                "Spark flies home",
+            ],
+            strict=True,
+        )
+    }
+    plan = parse_plan(json.dumps(data), 6, HERO)
+    assert plan.scenes[0].characters == ["dragon"]
+    assert plan.scenes[1].characters == ["dragon", "owl"]  # by name; the hero is always there
+    assert plan.scenes[2].characters == ["dragon", "owl"]  # by kind, plural
+    assert "golden lantern" in plan.scenes[1].tags_en and "owl" not in " ".join(plan.scenes[1].tags_en)
+    assert "bridge" in " ".join(plan.scenes[3].tags_en) and "forest" in " ".join(plan.scenes[3].tags_en)
+
+
+def test_local_names_follow_the_cast_order_even_when_an_entry_is_dropped():
+    data = _plan(6)
+    data["cast"].insert(1, {"key": "dragon", "name": "Again"})  # a duplicate key is dropped
+    data["title_ru"] = "«Храбрый дракон»"
+    data["names_ru"] = ["Искра", "Опять", "Ух"]
+    plan = parse_plan(json.dumps(data), 6, HERO)
+    assert plan.title_local == "Храбрый дракон"
+    assert [(c.key, c.name_local) for c in plan.cast] == [("dragon", "Искра"), ("owl", "Ух")]
+    del data["names_ru"]
+    assert [c.name_local for c in parse_plan(json.dumps(data), 6, HERO).cast] == ["", ""]
