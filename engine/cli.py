@@ -83,7 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=42, help="random seed: the same seed and prompt give the same story"
     )
     story.add_argument("--no-music", action="store_true", help="narration only")
-    story.add_argument("--text-backend", default="auto", help="gemma | rugpt3 | auto")
+    story.add_argument(
+        "--text-backend",
+        default="auto",
+        help="auto (the embedded Qwen) | qwen | gguf:PATH (any chat GGUF) | hf:ID_OR_PATH (any HF instruct model)"
+        " | gemma | rugpt3",
+    )
     story.add_argument(
         "--image-backend",
         default="auto",

@@ -289,7 +289,7 @@ class ChatStoryWriter:
 
     def make_plan(self) -> Plan:
         started = time.monotonic()
-        max_tokens = 220 + 50 * self.n_scenes
+        max_tokens = 260 + 65 * self.n_scenes  # ~57 tokens a scene under the grammar, cast and names
         try:
             answer = self.backend.chat(
                 self.plan_request(),

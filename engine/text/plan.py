@@ -160,34 +160,56 @@ def plan_schema(n_scenes: int, lang: str = "en") -> dict[str, Any]:
 
 
 def extract_json(text: str) -> dict[str, Any] | None:
-    """The first JSON object in a model's answer (code fences and chatter around it are ignored)."""
+    """The first JSON object in a model's answer (code fences and chatter around it are ignored).
+
+    An answer cut off by its token limit is closed after its last complete value, so a plan that
+    ran out in scene 9 of 12 still gives its cast and eight scenes rather than nothing.
+    """
     text = re.sub(r"```(?:json)?", "", text)
     start = text.find("{")
     while start >= 0:
-        depth = 0
-        in_str = False
-        escaped = False
-        for i in range(start, len(text)):
-            ch = text[i]
-            if in_str:
-                escaped = ch == "\\" and not escaped
-                if ch == '"' and not escaped:
-                    in_str = False
-                continue
-            if ch == '"':
-                in_str = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    try:
-                        value = json.loads(text[start : i + 1])
-                    except ValueError:
-                        break
-                    return value if isinstance(value, dict) else None
+        value, complete = _scan_object(text, start)
+        if value is not None or complete:
+            return value
         start = text.find("{", start + 1)
     return None
+
+
+def _scan_object(text: str, start: int) -> tuple[dict[str, Any] | None, bool]:
+    """(the object at ``start``, whether it closed); a cut-off object is repaired when it can be."""
+    stack: list[str] = []
+    cuts: list[tuple[int, str]] = []  # (position after a complete value, the closers it needs)
+    in_str = escaped = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_str:
+            escaped = ch == "\\" and not escaped
+            if ch == '"' and not escaped:
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack or stack.pop() != ch:
+                return None, True
+            if not stack:
+                try:
+                    value = json.loads(text[start : i + 1])
+                except ValueError:
+                    return None, False
+                return (value if isinstance(value, dict) else None), True
+            cuts.append((i + 1, "".join(reversed(stack))))
+        elif ch == ",":
+            cuts.append((i, "".join(reversed(stack))))
+    for end, closers in reversed(cuts[-40:]):  # cut off: close it after the last value that parses
+        try:
+            value = json.loads(text[start:end] + closers)
+        except ValueError:
+            continue
+        return (value if isinstance(value, dict) else None), False
+    return None, False
 
 
 def _text(value: Any, limit: int = 200) -> str:

@@ -152,3 +152,12 @@ def test_local_names_follow_the_cast_order_even_when_an_entry_is_dropped():
     assert [(c.key, c.name_local) for c in plan.cast] == [("dragon", "Искра"), ("owl", "Ух")]
     del data["names_ru"]
     assert [c.name_local for c in parse_plan(json.dumps(data), 6, HERO).cast] == ["", ""]
+
+
+def test_a_plan_cut_off_by_its_token_limit_keeps_what_it_has():
+    text = json.dumps(_plan(12))
+    cut = text[: text.index('"9_')] + '"9_attempt": {"place_en": "a hi'  # the limit hit mid-scene
+    plan = parse_plan(cut, 12, HERO)
+    assert plan.from_model and [c.key for c in plan.cast] == ["dragon", "owl"]
+    assert [s.action_en for s in plan.scenes[:8]] == [f"step {i}" for i in range(8)]
+    assert plan.scenes[8].action_en == "" and len(plan.scenes) == 12 and plan.scenes[-1].beat == "ending"
