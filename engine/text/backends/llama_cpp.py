@@ -36,6 +36,10 @@ TOP_P = 0.9
 TOP_K = 40
 MIN_P = 0.05
 REPEAT_PENALTY = 1.1
+#: Tokens the repeat penalty looks back over. llama-cpp-python's default (64) covers little more
+#: than the scene request itself, and long stories looped: later scenes copied earlier sentences
+#: until the filters rejected whole scenes. 256 reaches back over the previous scene or two.
+REPEAT_LAST_N = 256
 
 
 def gpu_offload() -> bool:
@@ -60,6 +64,7 @@ def _load(path: str, n_threads: int, n_ctx: int) -> Any:
         n_threads=n_threads,
         n_threads_batch=n_threads,
         n_batch=512,
+        last_n_tokens_size=REPEAT_LAST_N,
         n_gpu_layers=-1 if gpu_offload() else 0,
         seed=0,
         verbose=False,
