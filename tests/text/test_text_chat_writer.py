@@ -380,3 +380,15 @@ def test_a_sentence_that_echoes_the_instruction_is_dropped(fake_chat):
     )
     assert accepted == ["Дракон нашёл фонарик у реки."] and bad == 1
     assert scene.rejected[0][1] == "echoes the instruction"
+
+
+def test_the_ask_grows_with_the_rejection_rate_within_a_cap(fake_chat):
+    from engine.text.chat_writer import MAX_ASK, SENTENCE_CHARS
+
+    writer = bare_writer(fake_chat, "ru", "Жил-был дракон.", "дракон")
+    per = SENTENCE_CHARS["ru"]
+    assert writer.sentences_for(4 * per) == 4  # nothing rejected yet
+    writer.kept_chars, writer.rejected_chars = 600, 300  # a third rejected
+    assert writer.sentences_for(4 * per) == 6
+    writer.kept_chars, writer.rejected_chars = 100, 900
+    assert writer.sentences_for(10 * per) == round(10 * MAX_ASK)
