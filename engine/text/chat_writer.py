@@ -48,6 +48,8 @@ from engine.text.plan import (
 log = logging.getLogger(__name__)
 
 TEMPERATURE = 0.65
+#: Added to the temperature by the last scene (linearly from the first).
+LATE_HEAT = 0.1
 MAX_CANDIDATES = 3
 #: Share of the story's own duration the writing may take before it stops sampling extra candidates
 #: and extensions (the whole job must finish before the video would have played; the first
@@ -72,6 +74,11 @@ BEAT_GOALS = {
     "attempt": "the hero tries to solve the problem, but it does not work yet",
     "helper": "someone helps or gives good advice",
     "twist": "something unexpected happens",
+    "journey": "the hero goes somewhere new and sees something new there",
+    "obstacle": "a new obstacle blocks the way",
+    "clue": "the hero finds a clue or learns something important",
+    "setback": "things get worse for a moment, but the hero does not give up",
+    "friend": "the hero meets someone new who joins in",
     "turning_point": "the hero faces the problem bravely or cleverly and solves it",
     "ending": "a warm ending that answers the beginning",
 }
@@ -83,6 +90,11 @@ BEAT_GOALS_RU = {
     "attempt": "герой пробует справиться по-новому, но пока не выходит",
     "helper": "кто-то помогает герою или даёт добрый совет",
     "twist": "случается неожиданное, и это меняет дело",
+    "journey": "герой приходит в новое место и видит там новое",
+    "obstacle": "на пути встаёт новая преграда",
+    "clue": "герой находит подсказку или узнаёт что-то важное",
+    "setback": "на миг становится хуже, но герой не сдаётся",
+    "friend": "герой встречает нового друга",
     "turning_point": "герой смело или хитро справляется с трудностью",
     "ending": "тёплый конец, который отвечает на начало",
 }
@@ -97,7 +109,7 @@ _META = re.compile(
     r"\b(?:scene|сцен[аеуы]|what happens|что происходит|write \d|напиши|the story ends|the end\b|конец сказки|"
     r"sentences?\b|предложени|герои:|who:|компьютер|программ|помочь с этим|help (?:you )?with (?:that|this)|as an ai|"
     r"i'?m sorry|извините, но я|i can'?t|code\b|код\b|по-русски|простыми правильными|only in (?:russian|english)|"
-    r"write only)",
+    r"write only|без повторов|only what is new)",
     re.I,
 )
 _SPEAKER = re.compile(r'(^|(?<=[.!?"”]\s)|\n)([A-Z][a-z]+):\s*(["“])')
@@ -422,12 +434,13 @@ class ChatStoryWriter:
             end = " Это конец сказки: заверши её тепло." if scene.beat == "ending" else ""
             return (
                 f"Сцена {index + 1} из {n}. Что происходит: {goal}. Герои: {who}.{end}\n"
-                f"Напиши {sentences} {_ru_sentences(sentences)} по-русски, только текст сказки."
+                f"Напиши {sentences} {_ru_sentences(sentences)} по-русски, только текст сказки, "
+                "только новое, без повторов."
             )
         end = " This is the end of the story: close it warmly." if scene.beat == "ending" else ""
         return (
             f"Scene {index + 1} of {n}. What happens: {goal}. Who: {who}.{end}\n"
-            f"Write {sentences} sentence{'s' if sentences > 1 else ''}, only the story text."
+            f"Write {sentences} sentence{'s' if sentences > 1 else ''}, only the story text, only what is new."
         )
 
     def first_turn(self, index: int, budget: int) -> str:
@@ -517,9 +530,9 @@ class ChatStoryWriter:
         for attempt in range(MAX_CANDIDATES):
             if attempt and self._late():
                 break
-            answer = self._ask(
-                convo, budget, self.seed * 1009 + index * 31 + attempt, TEMPERATURE + 0.05 * attempt
-            )
+            # a little hotter as the story goes on: late scenes are where a small model loops
+            heat = TEMPERATURE + LATE_HEAT * index / max(1, len(self.plan.scenes) - 1) + 0.05 * attempt
+            answer = self._ask(convo, budget, self.seed * 1009 + index * 31 + attempt, heat)
             scene.candidates += 1
             accepted, bad = self.judge(self.clean_answer(answer), scene)
             length = sum(len(s) + 1 for s in accepted)

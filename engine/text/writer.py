@@ -48,12 +48,31 @@ BEAT_MOODS = {
     "attempt": "tense",
     "helper": "mysterious",
     "twist": "mysterious",
+    "journey": "calm",
+    "obstacle": "tense",
+    "clue": "mysterious",
+    "setback": "sad",
+    "friend": "happy",
     "turning_point": "triumphant",
     "ending": "happy",
 }
 GENRE_MOODS: dict[str, dict[str, str]] = {
-    "horror": {"problem": "scary", "attempt": "scary", "twist": "scary", "ending": "mysterious"},
-    "bedtime": {"problem": "calm", "attempt": "calm", "turning_point": "calm", "ending": "calm"},
+    "horror": {
+        "problem": "scary",
+        "attempt": "scary",
+        "twist": "scary",
+        "obstacle": "scary",
+        "setback": "scary",
+        "ending": "mysterious",
+    },
+    "bedtime": {
+        "problem": "calm",
+        "attempt": "calm",
+        "obstacle": "calm",
+        "setback": "calm",
+        "turning_point": "calm",
+        "ending": "calm",
+    },
     "comedy": {"attempt": "happy"},
     "fable": {"ending": "calm"},
 }

@@ -161,3 +161,24 @@ def test_a_plan_cut_off_by_its_token_limit_keeps_what_it_has():
     assert plan.from_model and [c.key for c in plan.cast] == ["dragon", "owl"]
     assert [s.action_en for s in plan.scenes[:8]] == [f"step {i}" for i in range(8)]
     assert plan.scenes[8].action_en == "" and len(plan.scenes) == 12 and plan.scenes[-1].beat == "ending"
+
+
+def test_a_long_story_gets_a_varied_middle():
+    assert beat_sequence(8) == [
+        "setting",
+        "problem",
+        "attempt",
+        "helper",
+        "attempt",
+        "twist",
+        "turning_point",
+        "ending",
+    ]
+    beats = beat_sequence(12)
+    middle = beats[2:-2]
+    assert len(set(middle)) >= 6 and max(middle.count(b) for b in middle) <= 2
+    from engine.text.chat_writer import BEAT_GOALS, BEAT_GOALS_RU
+    from engine.text.plan import BEATS
+    from engine.text.writer import BEAT_MOODS
+
+    assert set(BEATS) == set(BEAT_GOALS) == set(BEAT_GOALS_RU) == set(BEAT_MOODS)
