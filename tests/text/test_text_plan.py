@@ -63,6 +63,7 @@ def test_json_inside_chatter_and_code_fences_is_found():
     assert extract_json(text) == {"title": "A {curly} title", "cast": []}
     assert extract_json("no json here") is None
     assert extract_json('{"title": "cut off') is None
+    assert extract_json('Here {oops] and {"a": 1}') == {"a": 1}  # not JSON: the next object
 
 
 def test_malformed_json_falls_back_to_a_plain_plot():
