@@ -324,6 +324,7 @@ class ChatStoryWriter:
         self._merge_hero()
         self._english_fields_only()
         self._drop_repeated_actions()
+        self._name_the_hero()
         self.localise()
         self.check.names = {c.name for c in self.plan.cast} | {self.hero.name} | self._plan_names()
         self.seconds["plan"] += time.monotonic() - started
@@ -359,6 +360,27 @@ class ChatStoryWriter:
                 if not common and word not in names:
                     names.append(word)
         return names[:6]
+
+    def _name_the_hero(self) -> None:
+        """Actions that never name the hero but keep naming someone outside the cast name the hero
+        twice: a plan with the dragon as its hero had "Zoe sleeps…", "Zoe tries to light up the
+        room…" in every scene, and the Russian story turned the dragon into "она". That name
+        becomes the hero's own in every action."""
+        hero = self.plan.cast[0]
+        actions = [s.action_en for s in self.plan.scenes if s.action_en]
+        hero_words = {w.lower() for w in re.findall(r"[A-Za-z]+", f"{hero.name} {hero.key} {hero.kind_en}")}
+        if not actions or any(hero_words & {w.lower() for w in re.findall(r"[A-Za-z]+", a)} for a in actions):
+            return
+        cast_words = {
+            w.lower() for c in self.plan.cast for w in re.findall(r"[A-Za-z]+", f"{c.name} {c.key}")
+        }
+        strangers = [n for n in self._action_names() if n.lower() not in cast_words]
+        if not strangers:
+            return
+        stranger = max(strangers, key=lambda n: sum(bool(re.search(rf"\b{n}\b", a)) for a in actions))
+        log.debug("the plan's actions call the hero %r: renamed to %r", stranger, hero.name)
+        for scene in self.plan.scenes:
+            scene.action_en = re.sub(rf"\b{stranger}\b", hero.name, scene.action_en)
 
     def _plan_names(self) -> set[str]:
         """Names the story may use beyond the dictionary: the plan's own, in the story's language."""

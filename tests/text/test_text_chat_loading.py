@@ -219,3 +219,31 @@ def test_a_missing_gguf_is_backend_unavailable(tmp_path):
 
     with pytest.raises(BackendUnavailable, match="no GGUF file"):
         get_backend(f"gguf:{tmp_path / 'nothing.gguf'}")
+
+
+def _sampler_names(sampler) -> list[str]:
+    import llama_cpp as lc
+
+    chain = sampler.sampler
+    return [
+        lc.llama_sampler_name(lc.llama_sampler_chain_get(chain, i)).decode()
+        for i in range(lc.llama_sampler_chain_n(chain))
+    ]
+
+
+def test_plain_answers_sample_with_dry_over_the_prompt_and_json_keeps_the_grammar_chain(tiny_gguf):
+    """Story text is sampled with DRY fed the whole prompt (the story so far), so copying an earlier
+    scene costs more with every copied token; a JSON plan keeps llama-cpp-python's grammar chain."""
+    from llama_cpp import LlamaGrammar
+
+    from engine.text.backends.llama_cpp import LlamaChatBackend
+
+    backend = LlamaChatBackend(f"gguf:{tiny_gguf}", n_ctx=256)
+    llm = backend.llm
+    llm._story_context = [5, 6, 7, 8]
+    plain = _sampler_names(llm._init_sampler(top_k=40, top_p=0.9, min_p=0.05, temp=0.7, repeat_penalty=1.1))
+    assert plain[:2] == ["dry", "penalties"] and plain[-1] == "dist"
+    grammar = LlamaGrammar.from_string('root ::= "a"', verbose=False)
+    with_grammar = _sampler_names(llm._init_sampler(temp=0.7, grammar=grammar))
+    assert "dry" not in with_grammar and "grammar" in with_grammar
+    assert backend.chat(MESSAGES, max_tokens=8, seed=3) == backend.chat(MESSAGES, max_tokens=8, seed=3)

@@ -392,3 +392,26 @@ def test_the_ask_grows_with_the_rejection_rate_within_a_cap(fake_chat):
     assert writer.sentences_for(4 * per) == 6
     writer.kept_chars, writer.rejected_chars = 100, 900
     assert writer.sentences_for(10 * per) == round(10 * MAX_ASK)
+
+
+def test_actions_that_call_the_hero_by_a_stranger_name_give_the_hero_back(fake_chat):
+    """A plan whose actions never name the hero but keep naming someone outside the cast ("Zoe
+    sleeps…" with the dragon as hero) is about the hero: the Russian story must not get a "she"."""
+    plan = json.loads(plan_json(scene_count(75)))
+    for i, scene in enumerate(plan["scenes"].values()):
+        scene["action_en"] = ["Zoe sleeps in her cozy bed", "Zoe wakes up and looks for the star"][i % 2]
+    fake = fake_chat(lambda s: json.dumps(plan), fluent(), NAMES)
+    write(fake)
+    requests = [c["messages"][-1]["content"] for c in fake.calls if c["schema"] is None]
+    assert requests and not any("Zoe" in r for r in requests)
+    assert any("дракон Искра sleeps" in r for r in requests)  # the hero's Russian name in the direction
+
+
+def test_a_stranger_beside_a_named_hero_is_left_alone(fake_chat):
+    plan = json.loads(plan_json(scene_count(75)))
+    for scene in plan["scenes"].values():
+        scene["action_en"] = "Spark meets Zoe by the river"
+    fake = fake_chat(lambda s: json.dumps(plan), fluent(), NAMES)
+    write(fake)
+    requests = [c["messages"][-1]["content"] for c in fake.calls if c["schema"] is None]
+    assert any("Zoe" in r for r in requests)

@@ -4,7 +4,8 @@ Specs: ``qwen`` (the embedded model, assembled by `python -m engine assets`) or 
 GGUF whose metadata carries a chat template: Qwen2.5-7B-Instruct, Llama-3-8B-Instruct, Saiga, …).
 
 Why llama.cpp: the model loads in a second, the chat template is read from the GGUF, JSON-schema
-output is enforced by a grammar (the writer's plan always parses), and one ``Llama`` instance
+output is enforced by a grammar (the writer's plan always parses), story text is sampled with DRY
+over the whole conversation (story_sampler.py: no copied sentences), and one ``Llama`` instance
 keeps the key/value cache of the last prompt — a scene prompt that extends the previous
 conversation only evaluates its new tokens (prompt caching between scenes comes for free as
 long as one instance is reused, which the registry guarantees).
@@ -36,9 +37,9 @@ TOP_P = 0.9
 TOP_K = 40
 MIN_P = 0.05
 REPEAT_PENALTY = 1.1
-#: Tokens the repeat penalty looks back over. llama-cpp-python's default (64) covers little more
-#: than the scene request itself, and long stories looped: later scenes copied earlier sentences
-#: until the filters rejected whole scenes. 256 reaches back over the previous scene or two.
+#: Tokens the repeat penalty looks back over (within the answer: llama-cpp-python's sampler never
+#: sees the prompt, so the repeat penalty cannot reach earlier scenes — the DRY sampler of
+#: story_sampler.py does that, fed the prompt).
 REPEAT_LAST_N = 256
 
 
@@ -56,9 +57,9 @@ def gpu_offload() -> bool:
 
 @lru_cache(maxsize=2)
 def _load(path: str, n_threads: int, n_ctx: int) -> Any:
-    from llama_cpp import Llama
+    from engine.text.backends.story_sampler import StoryLlama
 
-    return Llama(
+    return StoryLlama(
         model_path=path,
         n_ctx=n_ctx,
         n_threads=n_threads,
