@@ -298,7 +298,8 @@ class ChatStoryWriter:
             "(helpers, friends). key: one lowercase English word. kind_en: what the character is (e.g. dragon, "
             "girl, owl). look_en: one line on what they look like and wear. For each scene: place_en, "
             "time_of_day, action_en (what happens, one clause that names who is there and the things that "
-            "matter). Every scene must move the story forward: no scene repeats another.\n"
+            "matter). The hero is in every scene and does something in it, named by their name. Every "
+            "scene must move the story forward: no scene repeats another.\n"
             'Example of one cast member: {"key": "hedgehog", "name": "Tim", "kind_en": "hedgehog", '
             '"look_en": "a small brown hedgehog with a green scarf"}'
         )
@@ -433,7 +434,9 @@ class ChatStoryWriter:
                 name = (
                     self.hero.name
                 )  # the model renamed the prompt's creature; a house or a stair is no hero
-            member.name = name if self._sayable(name) else RU_KINDS.get(member.kind_en.lower(), "друг")
+            # a two-letter name is a slip of the model («Мя» for Mia, read aloud in every scene)
+            usable = self._sayable(name) and len(re.sub(r"\W", "", name)) >= 3
+            member.name = name if usable else RU_KINDS.get(member.kind_en.lower(), "друг")
             self.local_names[english] = member.name
 
     def _sayable(self, text: str) -> bool:

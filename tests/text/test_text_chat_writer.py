@@ -415,3 +415,10 @@ def test_a_stranger_beside_a_named_hero_is_left_alone(fake_chat):
     write(fake)
     requests = [c["messages"][-1]["content"] for c in fake.calls if c["schema"] is None]
     assert any("Zoe" in r for r in requests)
+
+
+def test_a_two_letter_russian_name_is_a_slip_and_the_kind_is_said_instead(fake_chat):
+    names = '{"title_ru": "Храбрый дракон", "names_ru": ["дракон Искра", "Мя"]}'  # «Мя» for Mia
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), names)
+    story = write(fake)
+    assert [c.name for c in story.cast] == ["дракон Искра", "сова"]
