@@ -31,12 +31,25 @@ PROMPTS = {
 }
 
 
+def _llm_counters() -> tuple[int, float]:
+    """(tokens generated, seconds spent generating) by the warm text backends of this process."""
+    from engine.text.backends import loaded_backends
+
+    stats = [b.stats for b in loaded_backends() if isinstance(getattr(b, "stats", None), dict)]
+    return sum(int(s.get("completion_tokens", 0)) for s in stats), sum(
+        float(s.get("seconds", 0)) for s in stats
+    )
+
+
 def bench_once(request: StoryRequest) -> dict:
+    tokens_before, seconds_before = _llm_counters()
     with tempfile.TemporaryDirectory(prefix="digiteller-bench-") as tmp:
         started = time.perf_counter()
         story = run_story(request, Path(tmp) / "story")
         total = time.perf_counter() - started
     duration = float(story.video.get("duration", 0.0))
+    tokens_after, seconds_after = _llm_counters()
+    tokens, in_model = tokens_after - tokens_before, seconds_after - seconds_before
     return {
         "title": story.title,
         "stages": {s: story.timings.get(s, 0.0) for s in STAGES},
@@ -46,6 +59,10 @@ def bench_once(request: StoryRequest) -> dict:
         "scenes": len(story.scenes),
         "size_mb": round(story.video.get("size_bytes", 0) / 1e6, 2),
         "backends": story.backends,
+        # tokens/s counts prompt evaluation and sampling time too: what a story costs, not peak speed
+        "text_tokens": tokens,
+        "text_tokens_per_s": round(tokens / in_model, 1) if in_model else None,
+        "text_chars": len(story.text),
     }
 
 
@@ -71,6 +88,11 @@ def main() -> int:
             share = seconds / r["end_to_end_s"] * 100 if r["end_to_end_s"] else 0
             print(
                 f"  {stage:<8} {seconds:7.2f} s  {share:5.1f}% of end-to-end  ({r['backends'].get(stage, '-')})"
+            )
+        if r["text_tokens"]:
+            print(
+                f"  text: {r['text_tokens']} tokens generated at {r['text_tokens_per_s']} tokens/s "
+                f"(prompt evaluation included), {r['text_chars']} characters"
             )
         print(
             f"  end-to-end {r['end_to_end_s']:.2f} s for {r['video_s']:.2f} s of video: ratio {r['ratio']} (< 1.0 = faster than it plays)"

@@ -36,8 +36,11 @@ class ChatBackend(Protocol):
         temperature: float = 0.7,
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
+        script: str | None = None,
     ) -> str:
-        """The assistant's reply to ``messages`` (JSON text when ``schema`` is given)."""
+        """The assistant's reply to ``messages`` (JSON text when ``schema`` is given). ``script``
+        ("ru" or "en"): the answer's language; backends that can, never sample a token with letters
+        of another script (the writer's filters still check every sentence)."""
         ...
 
 

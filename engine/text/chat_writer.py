@@ -542,7 +542,12 @@ class ChatStoryWriter:
     def _ask(self, messages: list[Message], budget: int, seed: int, temperature: float) -> str:
         self.generations += 1
         return self.backend.chat(
-            messages, max_tokens=self._max_tokens(budget), seed=seed, temperature=temperature, stop=ECHO_STOPS
+            messages,
+            max_tokens=self._max_tokens(budget),
+            seed=seed,
+            temperature=temperature,
+            stop=ECHO_STOPS,
+            script=self.lang,
         )
 
     def write_scene(self, index: int) -> SceneText:

@@ -43,6 +43,20 @@ def script_of(ch: str) -> str:
     return "other"
 
 
+def foreign_piece(piece: str, lang: str) -> bool:
+    """True when a vocabulary piece has a letter of a script a ``lang`` story does not use
+    ("zv", "на" for English, "回"): backends that can, never sample such tokens."""
+    return bool(_FOREIGN_LETTER[lang == "ru"].search(piece))
+
+
+#: a letter (not a digit or "_") outside the story's own alphabet — script_of's ranges, as one
+#: regex because the backends run it over a 150k-piece vocabulary once per process
+_FOREIGN_LETTER = {
+    True: re.compile(r"[^\W\d_\u0400-\u04ff]"),
+    False: re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]"),
+}
+
+
 def other_script_tokens(text: str, lang: str) -> list[str]:
     """Words written in a script that does not belong in a ``lang`` story (mixed words included)."""
     own = "cyr" if lang == "ru" else "lat"

@@ -66,8 +66,14 @@ class FakeChat:
         self._names = names
         self.calls: list[dict] = []
 
-    def chat(self, messages, *, max_tokens, seed, temperature=0.7, schema=None, stop=()):
-        call = {"messages": list(messages), "max_tokens": max_tokens, "seed": seed, "schema": schema}
+    def chat(self, messages, *, max_tokens, seed, temperature=0.7, schema=None, stop=(), script=None):
+        call = {
+            "messages": list(messages),
+            "max_tokens": max_tokens,
+            "seed": seed,
+            "schema": schema,
+            "script": script,
+        }
         self.calls.append(call)
         if schema is not None:
             answer = self._plan(schema) if callable(self._plan) else self._plan

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -247,3 +248,27 @@ def test_plain_answers_sample_with_dry_over_the_prompt_and_json_keeps_the_gramma
     with_grammar = _sampler_names(llm._init_sampler(temp=0.7, grammar=grammar))
     assert "dry" not in with_grammar and "grammar" in with_grammar
     assert backend.chat(MESSAGES, max_tokens=8, seed=3) == backend.chat(MESSAGES, max_tokens=8, seed=3)
+
+
+def test_llama_cpp_never_samples_a_token_of_another_script(tiny_gguf):
+    """A Russian answer cannot contain a Latin-letter token: the random model, free to say anything,
+    says no ASCII letter once its vocabulary's Latin pieces are biased to −inf (byte pieces that only
+    spell a letter together are left to the writer's filters)."""
+    from engine.text.backends.llama_cpp import LlamaChatBackend
+
+    backend = LlamaChatBackend(f"gguf:{tiny_gguf}", n_ctx=256)
+    free = "".join(backend.chat(MESSAGES, max_tokens=40, seed=s) for s in range(3))
+    assert re.search("[A-Za-z]", free)  # without the bias it does write Latin letters
+    russian = "".join(backend.chat(MESSAGES, max_tokens=40, seed=s, script="ru") for s in range(3))
+    assert russian and not re.search("[A-Za-z]", russian)
+    assert "logit-bias" in _sampler_names(backend.llm._init_sampler(temp=0.7))
+
+
+def test_transformers_chat_suppresses_tokens_of_another_script(tiny_qwen2):
+    from engine.text.backends.transformers_chat import TransformersChatBackend
+
+    backend = TransformersChatBackend(f"hf:{tiny_qwen2}", device="cpu")
+    ids = backend.foreign_ids("ru")
+    assert ids and all(re.search("[A-Za-z]", backend.tokenizer.decode([i])) for i in ids)
+    answer = "".join(backend.chat(MESSAGES, max_tokens=12, seed=s, script="ru") for s in range(3))
+    assert not re.search("[A-Za-z]", answer)

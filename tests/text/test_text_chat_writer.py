@@ -422,3 +422,10 @@ def test_a_two_letter_russian_name_is_a_slip_and_the_kind_is_said_instead(fake_c
     fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), names)
     story = write(fake)
     assert [c.name for c in story.cast] == ["дракон Искра", "сова"]
+
+
+def test_scenes_are_asked_in_the_story_script_and_the_plan_is_not(fake_chat):
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), NAMES)
+    write(fake)
+    assert {c["script"] for c in fake.calls if c["schema"] is None} == {"ru"}
+    assert {c["script"] for c in fake.calls if c["schema"] is not None} == {None}  # the plan is English

@@ -82,6 +82,11 @@ def get_backend(spec: str = "auto") -> Any:
     return _cache[spec]
 
 
+def loaded_backends() -> list[Any]:
+    """The text backends this process has loaded (warm), e.g. for their token counters."""
+    return list(_cache.values())
+
+
 def doctor() -> list[BackendStatus]:
     from engine.text.doctor import doctor as _doctor
 

@@ -78,6 +78,7 @@ class GemmaBackend:
         temperature: float = 0.7,
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
+        script: str | None = None,  # a base model's continuation is left to the writer's filters
     ) -> str:
         """The protocol's chat, for a base model: a plain document in, its continuation out."""
         grammar = None

@@ -122,6 +122,7 @@ class LlamaChatBackend:
         temperature: float = 0.7,
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
+        script: str | None = None,
     ) -> str:
         kwargs: dict[str, Any] = {}
         if schema is not None:
@@ -130,6 +131,7 @@ class LlamaChatBackend:
             llm = self.llm
             if not gpu_offload():
                 self._threads = use_free_threads(llm, self._threads)
+            llm.script = script
             started = time.monotonic()
             out = llm.create_chat_completion(
                 messages=[dict(m) for m in messages],

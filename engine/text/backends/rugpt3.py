@@ -85,9 +85,10 @@ def sample_continuation(
     top_k: int,
     repetition_penalty: float,
     always_sample: bool = False,
+    suppress: Sequence[int] | None = None,
 ) -> str:
     """Sample up to ``max_tokens`` after ``ids`` with a transformers causal LM; the new text only,
-    cut at the first stop string. Shared by the ruGPT-3 and the HF chat backends (the caller holds
+    cut at the first stop string; ``suppress``: token ids never sampled. Shared by the ruGPT-3 and the HF chat backends (the caller holds
     its lock: seeding and generating must not interleave with another call)."""
     import torch
 
@@ -102,6 +103,7 @@ def sample_continuation(
             top_k=top_k,
             repetition_penalty=repetition_penalty,
             max_new_tokens=max_tokens,
+            suppress_tokens=list(suppress) if suppress else None,
             pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0),
         )
     return cut_at_stop(tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True), stop)
@@ -204,6 +206,7 @@ class RuGPT3Backend:
         temperature: float = 0.7,
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
+        script: str | None = None,  # a base model's continuation is left to the writer's filters
     ) -> str:
         """The protocol's chat for a base model: the messages as one document, continued.
 

@@ -46,6 +46,24 @@ class StoryLlama(Llama):
     """A ``Llama`` whose plain-text sampling carries DRY over the prompt (see the module doc)."""
 
     dry: Dry | None = Dry()
+    #: the answer's language for the next call ("ru", "en"): tokens of other scripts are never sampled
+    script: str | None = None
+
+    def foreign_tokens(self, lang: str) -> dict[int, float]:
+        """logit bias −inf for every vocabulary piece with letters of another script than ``lang``'s
+        (Qwen slipped "looks like a", "zvезду", "回家" into Russian stories; DRY, which pushes away
+        from a copied phrase, made Latin look-alikes likelier). Computed once per language."""
+        cache: dict[str, dict[int, float]] = self.__dict__.setdefault("_foreign", {})
+        if lang not in cache:
+            from engine.text.filters import foreign_piece
+
+            model = self._model
+            cache[lang] = {
+                i: float("-inf")
+                for i in range(self._n_vocab)
+                if foreign_piece(model.token_to_piece(i).rstrip(b"\0").decode("utf-8", "ignore"), lang)
+            }
+        return cache[lang]
 
     def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
         # generate() builds the sampler when its generator first runs; remember what it will see
@@ -80,6 +98,8 @@ class StoryLlama(Llama):
             penalty_freq=kw.get("frequency_penalty", 0.0),
             penalty_present=kw.get("presence_penalty", 0.0),
         )
+        if self.script:
+            sampler.add_logit_bias(self._n_vocab, self.foreign_tokens(self.script))
         min_keep = 1
         sampler.add_top_k(kw.get("top_k", 40))
         sampler.add_typical(kw.get("typical_p", 1.0), min_keep)

@@ -64,6 +64,20 @@ class TransformersChatBackend:
                 "transformers_chat",
                 f"{self.model_name} has no chat template: use an instruct model (or rugpt3:NAME for base models)",
             )
+        self._foreign: dict[str, list[int]] = {}
+
+    def foreign_ids(self, lang: str) -> list[int]:
+        """Ids of vocabulary pieces with letters of another script than ``lang``'s (computed once)."""
+        if lang not in self._foreign:
+            from engine.text.filters import foreign_piece
+
+            special = set(self.tokenizer.all_special_ids)
+            self._foreign[lang] = [
+                i
+                for i in range(len(self.tokenizer))
+                if i not in special and foreign_piece(self.tokenizer.decode([i]), lang)
+            ]
+        return self._foreign[lang]
 
     def chat(
         self,
@@ -74,6 +88,7 @@ class TransformersChatBackend:
         temperature: float = 0.7,
         schema: dict[str, Any] | None = None,
         stop: Sequence[str] = (),
+        script: str | None = None,
     ) -> str:
         if schema is not None:
             messages = with_schema_request(messages, schema)
@@ -93,4 +108,5 @@ class TransformersChatBackend:
                 top_p=0.9,
                 top_k=40,
                 repetition_penalty=1.1,
+                suppress=self.foreign_ids(script) if script and schema is None else None,
             )
