@@ -109,7 +109,7 @@ _META = re.compile(
     r"\b(?:scene|сцен[аеуы]|what happens|что происходит|write \d|напиши|the story ends|the end\b|конец сказки|"
     r"sentences?\b|предложени|герои:|who:|компьютер|программ|помочь с этим|help (?:you )?with (?:that|this)|as an ai|"
     r"i'?m sorry|извините, но я|i can'?t|code\b|код\b|по-русски|простыми правильными|only in (?:russian|english)|"
-    r"write only|без повторов|only what is new)",
+    r"write only|без повторов|only what is new|уже написано|already written)",
     re.I,
 )
 _SPEAKER = re.compile(r'(^|(?<=[.!?"”]\s)|\n)([A-Z][a-z]+):\s*(["“])')
@@ -428,16 +428,24 @@ class ChatStoryWriter:
             name = member.name_local.strip(' «»"')
             if (
                 i == 0
-                and (not self._sayable(name) or self.hero_lemma not in _lemmas(name))
+                and (not self._name_like(name) or self.hero_lemma not in _lemmas(name))
                 and _animate(self.hero_lemma)
             ):
-                name = (
-                    self.hero.name
-                )  # the model renamed the prompt's creature; a house or a stair is no hero
-            # a two-letter name is a slip of the model («Мя» for Mia, read aloud in every scene)
-            usable = self._sayable(name) and len(re.sub(r"\W", "", name)) >= 3
-            member.name = name if usable else RU_KINDS.get(member.kind_en.lower(), "друг")
+                # the model renamed the prompt's creature; a house or a stair is no hero
+                name = self.hero.name
+            member.name = name if self._name_like(name) else RU_KINDS.get(member.kind_en.lower(), "друг")
             self.local_names[english] = member.name
+
+    def _name_like(self, name: str) -> bool:
+        """A Russian name the narrator can say in every scene: dictionary-clean, at least three
+        letters («Мя» for Mia was a slip) and no verb in it (the model once named the bear
+        «Жил-был медведь», and the story said «Жил-былму медведю»)."""
+        from engine.text.morph import ru_parse
+
+        if not self._sayable(name) or len(re.sub(r"\W", "", name)) < 3:
+            return False
+        words = [w for w in re.split(r"[\s-]+", name.lower()) if w]
+        return not any(ru_parse(w).tag.POS in ("VERB", "INFN") for w in words)
 
     def _sayable(self, text: str) -> bool:
         return bool(text) and not other_script_tokens(text, self.lang) and not invented_words(text, self.lang)

@@ -267,9 +267,9 @@ def _cast(raw: Any, hero: CastPlan, local: Any = None) -> list[CastPlan]:
         name = _text(item.get("name"), 40)
         kind = _text(item.get("kind_en"), 24).lower()
         key = _key(_text(item.get("key"), 20) or kind or name) or f"char{len(cast) + 1}"
-        if not name or key in seen:
+        if not name or key in seen or name.lower() in seen:  # one name, one character (a robot "Tom" twice)
             continue
-        seen.add(key)
+        seen |= {key, name.lower()}
         name_local = local_names[i] if i < len(local_names) else ""
         cast.append(CastPlan(key, name, kind, _text(item.get("look_en"), 120), name_local))
         if len(cast) == MAX_CAST:

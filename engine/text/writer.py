@@ -168,11 +168,13 @@ class StoryWriter:
 
     def warm(self) -> None:
         """Load the model now and run one token through it, so a worker's first story does not pay
-        for the load (``python -m engine worker --warm text``); the registry keeps it loaded."""
+        for the load (``python -m engine worker --warm text``); the registry keeps it loaded. One
+        token per story language also builds the backend's other-script token lists (~1.5 s each)."""
         if self._backend is None:
             self._backend = select_backend(self.spec, [])
             self.name = str(self._backend.name)
-        self._backend.chat([Message(role="user", content="Hello")], max_tokens=1, seed=0)
+        for lang in ("ru", "en"):
+            self._backend.chat([Message(role="user", content="Hello")], max_tokens=1, seed=0, script=lang)
 
     def write(
         self, request: StoryRequest, report: StageReporter, *, chars_per_second: float | None = None

@@ -317,10 +317,11 @@ def test_a_model_that_writes_nothing_usable_is_a_clear_stage_error(fake_chat):
 
 
 def test_warming_the_writer_runs_one_token_through_the_model(fake_chat):
-    """A worker warms its writer at start (`--warm text`): one tiny call, nothing written."""
+    """A worker warms its writer at start (`--warm text`): one tiny call per story language (the
+    backend builds its other-script token list then, not during the first story), nothing written."""
     fake = fake_chat(plan_json(6), fluent(), NAMES)
     StoryWriter(backend=fake).warm()
-    assert len(fake.calls) == 1
+    assert [(c["max_tokens"], c["script"]) for c in fake.calls] == [(1, "ru"), (1, "en")]
 
 
 def test_a_scene_that_vanishes_is_made_up_by_splitting_the_longest(fake_chat):
@@ -429,3 +430,21 @@ def test_scenes_are_asked_in_the_story_script_and_the_plan_is_not(fake_chat):
     write(fake)
     assert {c["script"] for c in fake.calls if c["schema"] is None} == {"ru"}
     assert {c["script"] for c in fake.calls if c["schema"] is not None} == {None}  # the plan is English
+
+
+def test_a_russian_name_with_a_verb_in_it_is_not_a_name(fake_chat):
+    """The model once named the bear «Жил-был медведь»: the story said «Жил-былму медведю»."""
+    names = '{"title_ru": "Зима", "names_ru": ["Жил-был дракон", "сова Ух"]}'
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), fluent(), names)
+    story = write(fake)
+    assert [c.name for c in story.cast] == ["дракон", "сова Ух"]  # the prompt's hero
+
+
+def test_the_model_saying_the_opening_is_already_written_is_dropped(fake_chat):
+    pool = russian_sentences()
+
+    def scene(request, call):
+        return " ".join(next(pool) for _ in range(asked_sentences(request))) + " Конечно, это уже написано."
+
+    fake = fake_chat(lambda s: plan_json(len(s["properties"]["scenes"]["required"])), scene, NAMES)
+    assert "уже написано" not in write(fake).text
