@@ -26,6 +26,7 @@ def _compiled() -> dict[str, re.Pattern[str]]:
         "child_abuse": join(rules.CHILD_ABUSE),
         "gore": join(rules.GORE),
         "nudity": join(rules.NUDITY),
+        "harm": join(rules.HARM),
     }
 
 
@@ -67,6 +68,10 @@ def check_prompt(prompt: str, lang: str | None = None) -> None:
 
 
 def text_problem(text: str) -> str | None:
-    """A reason to reject generated text ("banned content: gore"), or None."""
+    """A reason to reject generated text ("banned content: gore"), or None. Generated text is also
+    held to the ``harm`` rules (one character stoning, beating or killing another), which prompts
+    are not: a user may ask for a knight and a dragon, the writer still tells it without a killing."""
     category = classify(text)
+    if category is None and _compiled()["harm"].search(normalise(text)):
+        category = "harm"
     return f"banned content: {category}" if category else None

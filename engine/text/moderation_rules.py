@@ -168,6 +168,21 @@ GORE: tuple[str, ...] = (
     r"\bвспор\w* (?:живот|брюх)",
 )
 
+#: Harm done on purpose, checked in *generated* sentences only (a prompt may have a knight fight a
+#: dragon; the writer's own sentences should not have one character stone, beat or kill another:
+#: "Tommy throws the rock at Jerry. Jerry is hit by the rock" came from an innocent fable prompt).
+#: A rejected sentence is resampled or dropped like any other bad sentence.
+HARM: tuple[str, ...] = (
+    r"\b(?:throw|throws|threw|thrown|throwing|hurl\w*) (?:[\w']+ ){0,2}(?:rocks?|stones?|knife|knives|spears?) at\b",
+    r"\b(?:is|was|got|gets) hit by (?:a |the )?(?:rock|stone|arrow|spear)",
+    r"\b(?:kill|kills|killed|killing|murder\w*|stab\w*|strangl\w*)\b",
+    r"\b(?:punch\w*|beat\w* up|beats (?:him|her|them)|kick\w* (?:him|her|them|the (?:dog|cat|kitten|puppy)))\b",
+    r"\bshoot\w* (?:at )?(?:him|her|them|the (?:hare|fox|dog|cat|bird|dragon))\b",
+    r"\b(?:бросил|бросила|бросает|кинул|кинула|швырнул\w*) (?:[а-я]+ ){0,2}(?:камень|камнем|камни|нож) (?:в|во)\b",
+    r"\b(?:убил|убила|убили|убить|убивает|убьет|убью|зарезал\w*|застрелил\w*|задушил\w*)\b",
+    r"\b(?:избил\w*|избивает|ударил\w* (?:его|ее|их|кулаком|камнем|палкой)|бьет (?:его|ее|их))\b",
+)
+
 #: Polite refusals in the user's language (shown by the bot as the hint; the CLI prints both).
 REFUSALS: dict[str, dict[str, str]] = {
     "sexual": {

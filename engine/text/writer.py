@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from typing import Any
 
 from engine.errors import BackendUnavailable, StageError
@@ -210,7 +211,7 @@ class StoryWriter:
                 n_scenes=n_scenes,
                 notes=notes,
             )
-            drop_banned_sentences(story)
+            drop_banned_sentences(story, keep=set(split_sentences(prompt)))
             add_hero_cast(story, prompt, lang, genre)
         story.backends["text"] = backend.name
         story.style_en = story.style_en or STYLES.get(genre, STYLES["fairy_tale"])
@@ -353,11 +354,13 @@ def add_hero_cast(story: Story, prompt: str, lang: str, genre: str) -> None:
         scene.tags_en = scene.tags_en or list(scene.keywords_en[:5])
 
 
-def drop_banned_sentences(story: Story) -> None:
-    """Remove any sentence the content rules forbid (base models have no per-sentence filter of this)."""
+def drop_banned_sentences(story: Story, keep: Collection[str] = ()) -> None:
+    """Remove any sentence the content rules forbid (base models have no per-sentence filter of this);
+    the user's own sentences (``keep``) stay: the prompt passed its check, and the harm rules are
+    for generated text only."""
     changed = False
     for scene in story.scenes:
-        kept = [s for s in split_sentences(scene.text) if text_problem(s) is None]
+        kept = [s for s in split_sentences(scene.text) if s in keep or text_problem(s) is None]
         if " ".join(kept) != scene.text:
             scene.text = " ".join(kept)
             changed = True

@@ -77,3 +77,49 @@ def test_rules_are_data_that_can_be_extended(monkeypatch):
         monkeypatch.undo()
         moderation._compiled.cache_clear()
     assert classify("Дракон попал в мясорубку") is None
+
+
+HARMFUL_OUTPUT = [
+    "Tommy throws the rock at Jerry.",
+    "Jerry is hit by the rock, but he falls down.",
+    "The wolf killed the little pig.",
+    "Лиса бросила камень в зайца.",
+    "Рыцарь убил дракона.",
+    "Медведь ударил его лапой.",
+]
+HARMLESS_OUTPUT = [
+    "The idea hit him like a bolt of lightning.",
+    "He kicked the ball over the fence.",
+    "The bear threw a snowball at his friend, and they both laughed.",
+    "Ветер ударил в окно, и дракон проснулся.",
+    "Заяц бьёт в барабан.",
+    "The baker's skill amazed the village.",
+]
+
+
+@pytest.mark.parametrize("sentence", HARMFUL_OUTPUT)
+def test_a_generated_sentence_where_one_character_harms_another_is_rejected(sentence):
+    assert text_problem(sentence) == "banned content: harm"
+
+
+@pytest.mark.parametrize("sentence", HARMLESS_OUTPUT)
+def test_play_and_weather_are_not_harm(sentence):
+    assert text_problem(sentence) is None
+
+
+def test_a_prompt_may_have_a_fight_the_writer_tells_it_without_harm():
+    """The harm rules hold the writer's own sentences, not the user's: the prompt is accepted."""
+    validate_prompt("Рыцарь убил дракона, и в королевстве наступил мир.")
+    validate_prompt("A knight kills the dragon that burned the village.")
+    assert classify("A knight kills the dragon.") is None
+
+
+def test_the_users_own_sentence_is_kept_by_the_base_model_filter():
+    from engine.story import Scene, Story
+    from engine.text.writer import drop_banned_sentences
+
+    opening = "Рыцарь убил дракона."
+    story = Story(prompt=opening, lang="ru", genre="fairy_tale")
+    story.scenes = [Scene(index=0, text=f"{opening} Потом рыцарь убил и его брата.")]
+    drop_banned_sentences(story, keep={opening})
+    assert story.scenes[0].text == opening
