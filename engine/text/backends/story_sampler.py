@@ -11,10 +11,14 @@ would extend a sequence already present in its history, more steeply the longer 
 Here its history is the whole prompt (the story so far) plus the answer, so starting to copy an
 earlier sentence gets expensive after a few tokens, while names and short phrases stay free.
 
+The same chain also keeps the story in its script: with ``script`` set, every vocabulary piece
+with letters of another script gets a −inf logit bias (see :meth:`StoryLlama.foreign_tokens`).
+
 llama-cpp-python 0.3.36 (pinned) builds its chain in ``Llama._init_sampler`` and exposes no DRY
-option, so :class:`StoryLlama` rebuilds that chain — penalties, DRY, then the same top-k,
-typical, top-p, min-p, temperature and seeded draw — for plain-text answers. Calls with a grammar
-(the JSON plan), custom logits processors or mirostat keep the library's own chain.
+option, so :class:`StoryLlama` rebuilds that chain — DRY (fed the prompt), the repeat penalties,
+the script bias, then the library's own top-k, typical, top-p, min-p, temperature and seeded draw —
+for plain-text answers. Calls with a grammar (the JSON plan), custom logits processors or mirostat
+keep the library's chain.
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ class StoryLlama(Llama):
         dry = self.dry
         context: list[int] = getattr(self, "_story_context", [])
         if (
-            dry is None
+            (dry is None and not self.script)
             or kw.get("grammar") is not None
             or kw.get("logits_processor") is not None
             or kw.get("mirostat_mode", 0)
@@ -86,11 +90,12 @@ class StoryLlama(Llama):
         sampler = _internals.LlamaSampler()
         # DRY first, fed the story so far; the repeat penalty joins after, so it stays on the
         # answer (fed the prompt it would also punish every common word of the instructions)
-        sampler.add_dry(
-            self._model, dry.multiplier, dry.base, dry.allowed_length, dry.last_n, list(dry.breakers)
-        )
-        for token in context:
-            sampler.accept(token)
+        if dry is not None:
+            sampler.add_dry(
+                self._model, dry.multiplier, dry.base, dry.allowed_length, dry.last_n, list(dry.breakers)
+            )
+            for token in context:
+                sampler.accept(token)
         sampler.add_penalties(
             n_vocab=self._n_vocab,
             penalty_last_n=self.last_n_tokens_size,
