@@ -53,20 +53,28 @@ class StoryLlama(Llama):
     #: the answer's language for the next call ("ru", "en"): tokens of other scripts are never sampled
     script: str | None = None
 
-    def foreign_tokens(self, lang: str) -> dict[int, float]:
-        """logit bias −inf for every vocabulary piece with letters of another script than ``lang``'s
-        (Qwen slipped "looks like a", "zvезду", "回家" into Russian stories; DRY, which pushes away
-        from a copied phrase, made Latin look-alikes likelier). Computed once per language."""
-        cache: dict[str, dict[int, float]] = self.__dict__.setdefault("_foreign", {})
+    def foreign_tokens(self, lang: str) -> Any:
+        """llama.cpp logit-bias entries (−inf) for every vocabulary piece with letters of another
+        script than ``lang``'s (Qwen slipped "looks like a", "zvезду", "回家" into Russian stories;
+        DRY, which pushes away from a copied phrase, made Latin look-alikes likelier). Built once
+        per language as the C array itself: llama-cpp-python's ``add_logit_bias`` rebuilds it from
+        a dict on every call (~80 ms for Russian's 137k entries, each scene request)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_foreign", {})
         if lang not in cache:
+            import llama_cpp
+
             from engine.text.filters import foreign_piece
 
             model = self._model
-            cache[lang] = {
-                i: float("-inf")
+            ids = [
+                i
                 for i in range(self._n_vocab)
                 if foreign_piece(model.token_to_piece(i).rstrip(b"\0").decode("utf-8", "ignore"), lang)
-            }
+            ]
+            entries = (llama_cpp.llama_logit_bias * len(ids))()
+            for entry, i in zip(entries, ids, strict=True):
+                entry.token, entry.bias = i, float("-inf")
+            cache[lang] = entries
         return cache[lang]
 
     def generate(self, tokens: Sequence[int], *args: Any, **kwargs: Any) -> Any:
@@ -104,7 +112,11 @@ class StoryLlama(Llama):
             penalty_present=kw.get("presence_penalty", 0.0),
         )
         if self.script:
-            sampler.add_logit_bias(self._n_vocab, self.foreign_tokens(self.script))
+            import llama_cpp
+
+            entries = self.foreign_tokens(self.script)  # llama.cpp copies them into the sampler
+            bias = llama_cpp.llama_sampler_init_logit_bias(self._n_vocab, len(entries), entries)
+            llama_cpp.llama_sampler_chain_add(sampler.sampler, bias)
         min_keep = 1
         sampler.add_top_k(kw.get("top_k", 40))
         sampler.add_typical(kw.get("typical_p", 1.0), min_keep)
