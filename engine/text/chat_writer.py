@@ -40,6 +40,7 @@ from engine.text.plan import (
     Plan,
     ScenePlan,
     beat_sequence,
+    english_words,
     fallback_plan,
     parse_plan,
     plan_schema,
@@ -369,13 +370,12 @@ class ChatStoryWriter:
         becomes the hero's own in every action."""
         hero = self.plan.cast[0]
         actions = [s.action_en for s in self.plan.scenes if s.action_en]
-        hero_words = {w.lower() for w in re.findall(r"[A-Za-z]+", f"{hero.name} {hero.key} {hero.kind_en}")}
-        if not actions or any(hero_words & {w.lower() for w in re.findall(r"[A-Za-z]+", a)} for a in actions):
+        # "named" as characters_in reads it (name, key or kind; plural -s dropped)
+        hero_words = english_words(f"{hero.name} {hero.key} {hero.kind_en}")
+        if not actions or any(hero_words & english_words(a) for a in actions):
             return
-        cast_words = {
-            w.lower() for c in self.plan.cast for w in re.findall(r"[A-Za-z]+", f"{c.name} {c.key}")
-        }
-        strangers = [n for n in self._action_names() if n.lower() not in cast_words]
+        cast_words = set().union(*(english_words(f"{c.name} {c.key}") for c in self.plan.cast))
+        strangers = [n for n in self._action_names() if not english_words(n) <= cast_words]
         if not strangers:
             return
         stranger = max(strangers, key=lambda n: sum(bool(re.search(rf"\b{n}\b", a)) for a in actions))

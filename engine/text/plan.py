@@ -279,7 +279,7 @@ def _cast(raw: Any, hero: CastPlan, local: Any = None) -> list[CastPlan]:
     return cast
 
 
-def _words(text: str) -> set[str]:
+def english_words(text: str) -> set[str]:
     """Lowercase English words with a plural -s dropped ("owls" and "owl" meet)."""
     return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z]+", text.lower())}
 
@@ -295,8 +295,8 @@ def characters_in(action: str, cast: list[CastPlan], listed: Any = None) -> list
         if match and match not in found:
             found.append(match)
     if not found:
-        said = _words(action)
-        found = [c.key for c in cast if said & _words(f"{c.name} {c.key} {c.kind_en}")]
+        said = english_words(action)
+        found = [c.key for c in cast if said & english_words(f"{c.name} {c.key} {c.kind_en}")]
     hero = keys[:1]
     return hero + [k for k in found if k not in hero]
 
@@ -308,10 +308,10 @@ def picture_tags(action: str, place: str, cast: list[CastPlan], limit: int = 4) 
 
     taken: set[str] = set()
     for c in cast:
-        taken |= _words(f"{c.name} {c.key} {c.kind_en}")
+        taken |= english_words(f"{c.name} {c.key} {c.kind_en}")
     tags: list[str] = []
     for kw in extract_keywords(f"{action}. {place}", "en", limit=limit + len(cast)):
-        if kw.pos == "NOUN" and not (_words(kw.phrase) & taken) and kw.phrase.lower() not in tags:
+        if kw.pos == "NOUN" and not (english_words(kw.phrase) & taken) and kw.phrase.lower() not in tags:
             tags.append(kw.phrase.lower())
     return tags[:limit]
 
